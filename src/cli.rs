@@ -1,0 +1,95 @@
+//! The command line as clap parses it: raw flags only. [`crate::commands`] turn these plus the
+//! config into validated settings; nothing deeper reads raw flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::EXIT_CODES_HELP;
+
+/// talkzone: your Bluetooth heart-rate strap as a talk-test coach.
+///
+/// Light = you can sing; moderate = you can talk, not sing; vigorous = only a few words;
+/// near-max = you can't talk. No strap at hand? `talkzone live --simulate`.
+#[derive(Debug, Parser)]
+#[command(name = "talkzone", version, after_help = EXIT_CODES_HELP, propagate_version = true)]
+pub struct Cli {
+    /// Config file to use (else $TALKZONE_CONFIG, else ~/.config/talkzone/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Where talkzone keeps its data (else $TALKZONE_DATA, else the config, else
+    /// ~/.local/share/talkzone).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List heart-rate straps nearby (name, address, signal strength).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Scan(ScanArgs),
+    /// Stream a workout: heart rate, contact, RR intervals, link changes.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Live(LiveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// How long to listen, in seconds.
+    #[arg(long, default_value_t = 10.0, value_name = "S")]
+    pub timeout: f64,
+    /// Bluetooth adapter to use, e.g. hci0 (else [device] adapter, else the first).
+    #[arg(long, value_name = "NAME")]
+    pub adapter: Option<String>,
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Strap to use: an address (AA:BB:CC:DD:EE:FF) or part of its name. Else [device] in the
+    /// config, else the strap used last time, else the strongest one found.
+    #[arg(long, value_name = "ADDR|NAME")]
+    pub device: Option<String>,
+    /// Bluetooth adapter to use, e.g. hci0.
+    #[arg(long, value_name = "NAME")]
+    pub adapter: Option<String>,
+    /// No strap: run the built-in workout simulator (about 40 min: warm-up, moderate, a
+    /// vigorous interval, cool-down).
+    #[arg(long, conflicts_with_all = ["replay", "device", "adapter"])]
+    pub simulate: bool,
+    /// Play back a raw capture file written by --capture.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["device", "adapter"])]
+    pub replay: Option<PathBuf>,
+    /// With --replay or --simulate: as fast as possible instead of real time.
+    #[arg(long)]
+    pub fast: bool,
+    /// Simulator seed (the same seed gives the same workout).
+    #[arg(long, default_value_t = 1, value_name = "N", requires = "simulate")]
+    pub seed: u64,
+    /// Also write every received packet and link change to FILE (JSON Lines), e.g. for a bug
+    /// report.
+    #[arg(long, value_name = "FILE")]
+    pub capture: Option<PathBuf>,
+    /// Stop after S seconds (else at the end of a replay or simulation, or on Ctrl-C).
+    #[arg(long, value_name = "S")]
+    pub duration: Option<f64>,
+    /// One readable line per reading (the default when stdout is not a terminal).
+    #[arg(long, conflicts_with = "json")]
+    pub plain: bool,
+    /// One JSON object per reading or event.
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds without a packet before the strap counts as lost (else [device]
+    /// watchdog_seconds, default 5).
+    #[arg(long, value_name = "S")]
+    pub watchdog: Option<f64>,
+    /// How long to look for the strap before giving up, in seconds.
+    #[arg(long, default_value_t = 20.0, value_name = "S")]
+    pub scan_timeout: f64,
+}

@@ -1,0 +1,86 @@
+//! The one path every source's events take: raw packets are decoded into [`Reading`]s, link
+//! changes pass through, and packets that do not decode become [`Output::BadPacket`] (reported and
+//! skipped, never fatal). Pure: no clock, no I/O.
+
+use chrono::{DateTime, Utc};
+
+use crate::protocol::heart_rate::{decode, DecodeError};
+use crate::reading::{Reading, Source};
+use crate::source::{LinkEvent, SourceEvent};
+
+/// What the pipeline hands to outputs (screen, capture, storage).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// A decoded measurement.
+    Reading(Reading),
+    /// A link change.
+    Link { t: DateTime<Utc>, event: LinkEvent },
+    /// A packet that did not decode: shown, kept in the capture, not used.
+    BadPacket {
+        t: DateTime<Utc>,
+        bytes: Vec<u8>,
+        error: DecodeError,
+    },
+}
+
+/// Decode one source event. `source` tags the readings.
+pub fn process(event: SourceEvent, source: Source) -> Output {
+    match event {
+        SourceEvent::Packet(p) => match decode(&p.bytes) {
+            Ok(m) => Output::Reading(Reading {
+                t: p.t,
+                hr: m.hr,
+                contact: m.contact,
+                energy_kj: m.energy_kj,
+                rr: m.rr,
+                source,
+            }),
+            Err(error) => Output::BadPacket {
+                t: p.t,
+                bytes: p.bytes,
+                error,
+            },
+        },
+        SourceEvent::Link { t, event } => Output::Link { t, event },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reading::{Contact, RrInterval};
+    use crate::source::{LossReason, Packet};
+    use chrono::TimeZone;
+
+    #[test]
+    fn packets_become_readings_with_their_time_and_source() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 25, 7, 0, 0).unwrap();
+        let out = process(
+            SourceEvent::Packet(Packet { t, bytes: vec![0x16, 0x48, 0x54, 0x01, 0xec, 0x02] }),
+            Source::Replay,
+        );
+        assert_eq!(
+            out,
+            Output::Reading(Reading {
+                t,
+                hr: 72,
+                contact: Contact::Detected,
+                energy_kj: None,
+                rr: vec![RrInterval(340), RrInterval(748)],
+                source: Source::Replay,
+            })
+        );
+    }
+
+    #[test]
+    fn bad_packets_are_reported_not_fatal() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 25, 7, 0, 0).unwrap();
+        let out = process(SourceEvent::Packet(Packet { t, bytes: vec![0x01, 0x48] }), Source::Ble);
+        assert_eq!(
+            out,
+            Output::BadPacket { t, bytes: vec![0x01, 0x48], error: DecodeError::TruncatedHr { got: 1 } }
+        );
+        let link = SourceEvent::Link { t, event: LinkEvent::Lost { reason: LossReason::Watchdog } };
+        assert!(matches!(process(link, Source::Ble), Output::Link { .. }));
+    }
+}

@@ -1,0 +1,395 @@
+//! The btleplug shell: opens the adapter, scans, connects, subscribes to 0x2A37 and forwards
+//! every notification as a raw [`Packet`] stamped with its receive time. All decisions about a
+//! lost link are the [`Supervisor`]'s; this file only carries them out.
+//!
+//! Both of btleplug's streams are watched: the peripheral's notifications (which never end on a
+//! disconnect) and the adapter's events (where `DeviceDisconnected` arrives).
+
+use std::time::Duration;
+
+use btleplug::api::{
+    Central, CentralEvent, CentralState, Characteristic, Manager as _, Peripheral as _, ScanFilter,
+};
+use btleplug::platform::{Adapter, Manager, Peripheral};
+use chrono::Utc;
+use futures::{Stream, StreamExt};
+use tokio::time::{sleep_until, timeout, Instant};
+
+use super::scan::{self, Candidate, Wanted};
+use super::supervisor::{Action, Input, Supervisor};
+use super::{BATTERY_LEVEL, BODY_SENSOR_LOCATION, HEART_RATE_MEASUREMENT, HEART_RATE_SERVICE};
+use crate::error::AppError;
+use crate::protocol::heart_rate::body_sensor_location;
+use crate::source::{DeviceInfo, EventSender, LinkEvent, Packet, SourceEvent};
+
+/// Raised to end a BLE session cleanly (Ctrl-C, `--duration`).
+pub type Quit = tokio::sync::watch::Receiver<bool>;
+
+/// Resolves once `quit` says so (or its sender is gone).
+pub async fn quitting(quit: &mut Quit) {
+    let _ = quit.wait_for(|q| *q).await;
+}
+
+/// How long one connect / discover / read step may take before the attempt counts as failed.
+const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Open the adapter by name (e.g. "hci1"), or the first one. Checks that it is powered.
+pub async fn open_adapter(wanted: Option<&str>) -> Result<Adapter, AppError> {
+    let manager = Manager::new()
+        .await
+        .map_err(|e| AppError::from_btleplug("connecting to the Bluetooth service", e))?;
+    let adapters = manager
+        .adapters()
+        .await
+        .map_err(|e| AppError::from_btleplug("listing Bluetooth adapters", e))?;
+    let mut named = Vec::with_capacity(adapters.len());
+    for a in adapters {
+        let info = a.adapter_info().await.unwrap_or_default();
+        let name = info.split_whitespace().next().unwrap_or_default().to_owned();
+        named.push((name, a));
+    }
+    let (name, adapter) = match wanted {
+        Some(w) => {
+            let available = named
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            named
+                .into_iter()
+                .find(|(n, _)| n == w)
+                .ok_or_else(|| AppError::AdapterNotFound {
+                    wanted: w.to_owned(),
+                    available: if available.is_empty() {
+                        "none".into()
+                    } else {
+                        available
+                    },
+                })?
+        }
+        None => named.into_iter().next().ok_or(AppError::NoAdapter)?,
+    };
+    if let Ok(CentralState::PoweredOff) = adapter.adapter_state().await {
+        return Err(AppError::AdapterOff { adapter: name });
+    }
+    Ok(adapter)
+}
+
+async fn candidate(p: &Peripheral) -> Option<Candidate> {
+    let props = p.properties().await.ok()??;
+    Some(Candidate {
+        name: props.local_name,
+        address: props.address.to_string(),
+        rssi: props.rssi,
+        services: props.services,
+    })
+}
+
+async fn all_candidates(adapter: &Adapter) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for p in adapter.peripherals().await.unwrap_or_default() {
+        if let Some(c) = candidate(&p).await {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Scan for `window` and return every heart-rate strap seen, strongest first.
+pub async fn scan(adapter: &Adapter, window: Duration) -> Result<Vec<Candidate>, AppError> {
+    let mut events = adapter
+        .events()
+        .await
+        .map_err(|e| AppError::from_btleplug("watching the adapter", e))?;
+    start_scan(adapter).await?;
+    let deadline = Instant::now() + window;
+    // Drain events until the window closes; the peripheral list is read at the end.
+    while timeout_at_next(&mut events, deadline).await.is_some() {}
+    let _ = adapter.stop_scan().await;
+    Ok(scan::straps(all_candidates(adapter).await))
+}
+
+async fn start_scan(adapter: &Adapter) -> Result<(), AppError> {
+    adapter
+        .start_scan(ScanFilter {
+            services: vec![HEART_RATE_SERVICE],
+        })
+        .await
+        .map_err(|e| AppError::from_btleplug("starting a scan", e))
+}
+
+async fn timeout_at_next<S: Stream + Unpin>(s: &mut S, deadline: Instant) -> Option<S::Item> {
+    tokio::time::timeout_at(deadline, s.next()).await.ok().flatten()
+}
+
+/// How long to keep listening after the first strap shows up, so a stronger one can win.
+const SETTLE: Duration = Duration::from_secs(2);
+
+/// Find the wanted strap within `window`.
+pub async fn find(
+    adapter: &Adapter,
+    wanted: &Wanted,
+    window: Duration,
+    quit: &mut Quit,
+) -> Result<Option<Peripheral>, AppError> {
+    let mut events = adapter
+        .events()
+        .await
+        .map_err(|e| AppError::from_btleplug("watching the adapter", e))?;
+    start_scan(adapter).await?;
+    let mut deadline = Instant::now() + window;
+    let mut settling = false;
+    let chosen = loop {
+        let candidates = all_candidates(adapter).await;
+        if let Some(c) = scan::pick(&candidates, wanted) {
+            let exact = !matches!(wanted, Wanted::Any { remembered: None })
+                && (wanted.names(c)
+                    || matches!(wanted, Wanted::Any { remembered: Some(r) } if c.address.eq_ignore_ascii_case(r)));
+            if exact || settling && Instant::now() >= deadline {
+                break Some(c.address.clone());
+            }
+            if !settling {
+                settling = true;
+                deadline = deadline.min(Instant::now() + SETTLE);
+            }
+        }
+        if Instant::now() >= deadline {
+            break None;
+        }
+        tokio::select! {
+            _ = quitting(quit) => break None,
+            _ = timeout_at_next(&mut events, deadline) => {}
+        }
+    };
+    let _ = adapter.stop_scan().await;
+    let Some(address) = chosen else {
+        return Ok(None);
+    };
+    for p in adapter.peripherals().await.unwrap_or_default() {
+        if let Some(c) = candidate(&p).await {
+            if c.address == address {
+                return Ok(Some(p));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Why a connect attempt failed.
+#[derive(Debug)]
+pub enum ConnectError {
+    /// Connected, discovered services, and there is no Heart Rate Measurement characteristic.
+    NoHeartRate,
+    /// Anything else (timeout, not in range, D-Bus error): worth retrying.
+    Failed(String),
+}
+
+/// Connect (if needed), discover services, read the optional characteristics and subscribe to
+/// Heart Rate Measurement.
+pub async fn connect_and_subscribe(p: &Peripheral) -> Result<DeviceInfo, ConnectError> {
+    async fn step<T>(
+        what: &str,
+        f: impl std::future::Future<Output = btleplug::Result<T>>,
+    ) -> Result<T, ConnectError> {
+        match timeout(STEP_TIMEOUT, f).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(ConnectError::Failed(format!("{what}: {e}"))),
+            Err(_) => Err(ConnectError::Failed(format!("{what}: timed out"))),
+        }
+    }
+    if !p.is_connected().await.unwrap_or(false) {
+        step("connect", p.connect()).await?;
+    }
+    step("discover services", p.discover_services()).await?;
+    let chars = p.characteristics();
+    let find = |uuid| chars.iter().find(|c: &&Characteristic| c.uuid == uuid).cloned();
+    let hrm = find(HEART_RATE_MEASUREMENT).ok_or(ConnectError::NoHeartRate)?;
+    let mut info = device_info(p).await;
+    if let Some(c) = find(BODY_SENSOR_LOCATION) {
+        if let Ok(v) = step("read body sensor location", p.read(&c)).await {
+            info.body_location = v.first().map(|&b| body_sensor_location(b).to_owned());
+        }
+    }
+    if let Some(c) = find(BATTERY_LEVEL) {
+        if let Ok(v) = step("read battery level", p.read(&c)).await {
+            info.battery_percent = v.first().copied().filter(|&b| b <= 100);
+        }
+    }
+    step("subscribe to heart rate", p.subscribe(&hrm)).await?;
+    Ok(info)
+}
+
+async fn device_info(p: &Peripheral) -> DeviceInfo {
+    let props = p.properties().await.ok().flatten();
+    DeviceInfo {
+        name: props.as_ref().and_then(|pr| pr.local_name.clone()),
+        address: props
+            .map(|pr| pr.address.to_string())
+            .unwrap_or_else(|| p.id().to_string()),
+        battery_percent: None,
+        body_location: None,
+    }
+}
+
+/// Run one BLE session on an already found and connected peripheral until `quit`: forward every
+/// notification, watch for loss, reconnect as the [`Supervisor`] decides. Unsubscribes and
+/// disconnects at the end.
+pub async fn stream(
+    adapter: &Adapter,
+    p: &Peripheral,
+    watchdog: Duration,
+    tx: &EventSender,
+    quit: &mut Quit,
+) -> Result<(), AppError> {
+    let origin = Instant::now();
+    let now = || origin.elapsed();
+    let mut events = adapter
+        .events()
+        .await
+        .map_err(|e| AppError::from_btleplug("watching the adapter", e))?;
+    let mut notes = p
+        .notifications()
+        .await
+        .map_err(|e| AppError::from_btleplug("opening the notification stream", e))?;
+    let mut sup = Supervisor::connected(now(), watchdog);
+    let id = p.id();
+
+    'session: loop {
+        let deadline = origin + sup.deadline();
+        let input = tokio::select! {
+            _ = quitting(quit) => break 'session,
+            n = notes.next(), if matches!(sup.state(), super::supervisor::LinkState::Streaming { .. }) => match n {
+                Some(n) if n.uuid == HEART_RATE_MEASUREMENT => {
+                    let packet = Packet { t: Utc::now(), bytes: n.value };
+                    if tx.send(SourceEvent::Packet(packet)).await.is_err() {
+                        break 'session;
+                    }
+                    Input::Packet
+                }
+                Some(_) => continue,
+                // The stream ended (its session went away): only the watchdog can tell now.
+                None => { notes = Box::pin(futures::stream::pending()); continue }
+            },
+            ev = events.next() => match ev {
+                Some(CentralEvent::DeviceDisconnected(d)) if d == id => {
+                    let still_connected = p.is_connected().await.unwrap_or(false);
+                    Input::DeviceDisconnected { still_connected }
+                }
+                Some(_) => continue,
+                None => return Err(AppError::BluetoothUnavailable { detail: "the adapter's event stream ended".into() }),
+            },
+            _ = sleep_until(deadline) => Input::Tick,
+        };
+        let mut pending = sup.handle(now(), input);
+        while !pending.is_empty() {
+            let mut next = Vec::new();
+            for action in pending {
+                match action {
+                    Action::Emit(event) => {
+                        if tx.send(SourceEvent::Link { t: Utc::now(), event }).await.is_err() {
+                            break 'session;
+                        }
+                    }
+                    Action::Disconnect => {
+                        let _ = timeout(STEP_TIMEOUT, p.disconnect()).await;
+                    }
+                    Action::Connect => {
+                        let _ = adapter.start_scan(ScanFilter { services: vec![HEART_RATE_SERVICE] }).await;
+                        let result = tokio::select! {
+                            _ = quitting(quit) => break 'session,
+                            r = connect_and_subscribe(p) => r,
+                        };
+                        let input = match result {
+                            Ok(_) => match p.notifications().await {
+                                Ok(s) => {
+                                    notes = s;
+                                    let _ = adapter.stop_scan().await;
+                                    Input::ConnectSucceeded
+                                }
+                                Err(_) => Input::ConnectFailed,
+                            },
+                            Err(_) => Input::ConnectFailed,
+                        };
+                        next.extend(sup.handle(now(), input));
+                    }
+                }
+            }
+            pending = next;
+        }
+    }
+    let _ = adapter.stop_scan().await;
+    if let Some(hrm) = p.characteristics().into_iter().find(|c| c.uuid == HEART_RATE_MEASUREMENT) {
+        let _ = timeout(STEP_TIMEOUT, p.unsubscribe(&hrm)).await;
+    }
+    let _ = timeout(STEP_TIMEOUT, p.disconnect()).await;
+    Ok(())
+}
+
+/// Find, connect and stream: the whole BLE source for `live`. Sends `Connected` once the first
+/// link is up. Errors before the first link (no adapter, no strap, not a strap) end the command;
+/// after it, losses are gaps and the session goes on until `quit`.
+pub async fn run(
+    adapter_name: Option<&str>,
+    wanted: &Wanted,
+    find_window: Duration,
+    watchdog: Duration,
+    tx: EventSender,
+    mut quit: Quit,
+) -> Result<DeviceInfo, AppError> {
+    let adapter = open_adapter(adapter_name).await?;
+    let Some(p) = find(&adapter, wanted, find_window, &mut quit).await? else {
+        if *quit.borrow() {
+            return Ok(DeviceInfo::default());
+        }
+        return Err(AppError::NoStrap {
+            timeout_s: find_window.as_secs(),
+            what: wanted.describe(),
+            hint: match wanted {
+                Wanted::Any { .. } => String::new(),
+                _ => "\nRun `talkzone scan` to see which straps are in range.".into(),
+            },
+        });
+    };
+    let label = device_info(&p).await;
+    let info = loop {
+        let attempt = tokio::select! {
+            _ = quitting(&mut quit) => return Ok(label),
+            r = connect_and_subscribe(&p) => r,
+        };
+        match attempt {
+            Ok(info) => break info,
+            Err(ConnectError::NoHeartRate) => {
+                let _ = p.disconnect().await;
+                return Err(AppError::NotHeartRate {
+                    device: scan_label(&label),
+                });
+            }
+            Err(ConnectError::Failed(detail)) => {
+                let _ = p.disconnect().await;
+                return Err(AppError::Bluetooth {
+                    doing: format!("connecting to {}", scan_label(&label)),
+                    detail: format!("{detail}. Is the strap worn and not connected to another app?"),
+                });
+            }
+        }
+    };
+    if tx
+        .send(SourceEvent::Link {
+            t: Utc::now(),
+            event: LinkEvent::Connected(info.clone()),
+        })
+        .await
+        .is_err()
+    {
+        return Ok(info);
+    }
+    stream(&adapter, &p, watchdog, &tx, &mut quit).await?;
+    Ok(info)
+}
+
+fn scan_label(info: &DeviceInfo) -> String {
+    match &info.name {
+        Some(n) => format!("{n} ({})", info.address),
+        None => info.address.clone(),
+    }
+}

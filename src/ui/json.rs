@@ -1,0 +1,55 @@
+//! `--json` output: one JSON object per line. Keys are the product's interface (scripts read
+//! them): readings carry `t`, `hr`, `contact` (`null` / `false` / `true`), `energy_kj`, `rr_ms`,
+//! `rr_raw`, `source`; events carry `t` and `event` (`connected`, `disconnected`, `reconnected`,
+//! `bad_packet`).
+
+use serde_json::{json, Value};
+
+use crate::pipeline::Output;
+use crate::protocol::capture::{format_time, link_event_json};
+use crate::protocol::heart_rate::to_hex;
+
+/// The JSON object for one pipeline output.
+pub fn output(o: &Output) -> Value {
+    match o {
+        Output::Reading(r) => json!({
+            "t": format_time(r.t),
+            "hr": r.hr,
+            "contact": r.contact,
+            "energy_kj": r.energy_kj,
+            "rr_ms": r.rr_ms(),
+            "rr_raw": r.rr,
+            "source": r.source,
+        }),
+        Output::Link { t, event } => link_event_json(*t, event),
+        Output::BadPacket { t, bytes, error } => json!({
+            "t": format_time(*t),
+            "event": "bad_packet",
+            "hex": to_hex(bytes),
+            "error": error.to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reading::{Contact, Reading, RrInterval, Source};
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn reading_keys() {
+        let r = Reading {
+            t: Utc.with_ymd_and_hms(2026, 11, 25, 7, 0, 0).unwrap(),
+            hr: 72,
+            contact: Contact::NotSupported,
+            energy_kj: Some(12),
+            rr: vec![RrInterval(820), RrInterval(1024)],
+            source: Source::Ble,
+        };
+        assert_eq!(
+            output(&Output::Reading(r)).to_string(),
+            r#"{"contact":null,"energy_kj":12,"hr":72,"rr_ms":[800.78125,1000.0],"rr_raw":[820,1024],"source":"ble","t":"2026-11-25T07:00:00.000Z"}"#
+        );
+    }
+}

@@ -1,0 +1,101 @@
+//! `--plain` output: one line a person can read per reading or link change. Times are shown in
+//! local time (what a person reads); everything stored stays UTC.
+
+use chrono::{DateTime, Local, Utc};
+
+use crate::pipeline::Output;
+use crate::protocol::heart_rate::to_hex;
+use crate::reading::{Contact, Reading};
+use crate::source::{LinkEvent, LossReason};
+
+fn clock(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%H:%M:%S").to_string()
+}
+
+/// Whole seconds for a person, e.g. "7 s", "2 min 5 s".
+pub fn human_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64().round() as u64;
+    if s < 60 {
+        format!("{s} s")
+    } else {
+        format!("{} min {} s", s / 60, s % 60)
+    }
+}
+
+fn reading(r: &Reading) -> String {
+    let mut line = format!("{}  {:>3} bpm", clock(r.t), r.hr);
+    match r.contact {
+        Contact::Detected => {}
+        Contact::NotDetected => line.push_str("  NO SKIN CONTACT (wet the electrodes)"),
+        Contact::NotSupported => {}
+    }
+    if !r.rr.is_empty() {
+        let rr: Vec<String> = r.rr_ms().iter().map(|ms| format!("{ms:.0}")).collect();
+        line.push_str(&format!("  RR {} ms", rr.join(", ")));
+    }
+    if let Some(e) = r.energy_kj {
+        line.push_str(&format!("  energy {e} kJ"));
+    }
+    line
+}
+
+/// The line for one pipeline output.
+pub fn output(o: &Output) -> String {
+    match o {
+        Output::Reading(r) => reading(r),
+        Output::Link { t, event } => {
+            let what = match event {
+                LinkEvent::Connected(info) => {
+                    let mut s = format!(
+                        "connected to {}",
+                        match &info.name {
+                            Some(n) => format!("{n} ({})", info.address),
+                            None => info.address.clone(),
+                        }
+                    );
+                    if let Some(b) = info.battery_percent {
+                        s.push_str(&format!(", battery {b} %"));
+                    }
+                    if let Some(l) = &info.body_location {
+                        s.push_str(&format!(", worn on the {l}"));
+                    }
+                    s
+                }
+                LinkEvent::Lost { reason: LossReason::Disconnected } => {
+                    "strap lost (disconnected), reconnecting...".to_owned()
+                }
+                LinkEvent::Lost { reason: LossReason::Watchdog } => {
+                    "strap lost (no data), reconnecting...".to_owned()
+                }
+                LinkEvent::Reconnected { gap } => format!("back after {}", human_duration(*gap)),
+            };
+            format!("{}  -- {what}", clock(*t))
+        }
+        Output::BadPacket { t, bytes, error } => format!(
+            "{}  -- skipped a malformed packet ({}): {error}",
+            clock(*t),
+            if bytes.is_empty() { "empty".to_owned() } else { to_hex(bytes) }
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(Duration::from_millis(7200)), "7 s");
+        assert_eq!(human_duration(Duration::from_secs(125)), "2 min 5 s");
+    }
+
+    #[test]
+    fn link_lines() {
+        let t = Utc::now();
+        let line = output(&Output::Link { t, event: LinkEvent::Reconnected { gap: Duration::from_secs(7) } });
+        assert!(line.ends_with("-- back after 7 s"), "{line}");
+        let line = output(&Output::Link { t, event: LinkEvent::Lost { reason: LossReason::Watchdog } });
+        assert!(line.contains("strap lost"), "{line}");
+    }
+}

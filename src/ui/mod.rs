@@ -1,0 +1,5 @@
+//! What the user sees: one readable line per event ([`lines`], `--plain`) or one JSON object per
+//! event ([`json`], `--json`). Pure formatting; the commands do the writing.
+
+pub mod json;
+pub mod lines;
