@@ -1,0 +1,222 @@
+//! CLI tests of `talkzone live` without Bluetooth: the real binary with the simulator and replay
+//! sources, capture files, bad input files and config errors. Each test runs in its own
+//! temporary HOME and data dir.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        Sandbox { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn talkzone(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_talkzone"));
+        c.env_remove("TALKZONE_CONFIG")
+            .env_remove("TALKZONE_DATA")
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_DATA_HOME")
+            .env("HOME", self.dir.path())
+            // No system bus here: a BLE attempt must fail fast and clearly, never hang.
+            .env("DBUS_SYSTEM_BUS_ADDRESS", format!("unix:path={}", self.path("no-bus").display()))
+            .arg("--data-dir")
+            .arg(self.path("data"));
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.talkzone().args(args).output().unwrap()
+    }
+}
+
+fn json_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn simulated_workout_streams_json_readings() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["live", "--simulate", "--fast", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert!(lines.len() >= 2000, "a ~40 min workout at 1 Hz, got {}", lines.len());
+    for l in &lines {
+        for key in ["t", "hr", "contact", "energy_kj", "rr_ms", "rr_raw", "source"] {
+            assert!(l.get(key).is_some(), "{key} missing in {l}");
+        }
+        assert_eq!(l["source"], "simulator");
+        assert_eq!(l["contact"], true);
+    }
+    let max = lines.iter().map(|l| l["hr"].as_u64().unwrap()).max().unwrap();
+    let min = lines.iter().map(|l| l["hr"].as_u64().unwrap()).min().unwrap();
+    assert!(max >= 150 && min <= 90, "warm-up to a vigorous interval: {min}..{max}");
+    // rr_ms is rr_raw x 1000 / 1024 exactly.
+    for l in lines.iter().take(50) {
+        let raw = l["rr_raw"].as_array().unwrap();
+        let ms = l["rr_ms"].as_array().unwrap();
+        assert_eq!(raw.len(), ms.len());
+        for (r, m) in raw.iter().zip(ms) {
+            assert_eq!(r.as_f64().unwrap() * 1000.0 / 1024.0, m.as_f64().unwrap());
+        }
+    }
+    assert!(stderr(&out).contains("session ended: "), "{}", stderr(&out));
+}
+
+#[test]
+fn a_capture_replays_to_the_same_readings() {
+    let sb = Sandbox::new();
+    let cap = sb.path("workout.jsonl");
+    let cap_s = cap.to_str().unwrap();
+    let live = sb.run(&["live", "--simulate", "--fast", "--json", "--capture", cap_s]);
+    assert!(live.status.success(), "{}", stderr(&live));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&cap).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "captures are health data: owner-only");
+    }
+    let first = std::fs::read_to_string(&cap).unwrap();
+    let first_line: Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    assert!(first_line["hex"].is_string() && first_line["t"].is_string());
+
+    let replay = sb.run(&["live", "--replay", cap_s, "--fast", "--json"]);
+    assert!(replay.status.success(), "{}", stderr(&replay));
+    let strip = |v: Vec<Value>| -> Vec<Value> {
+        v.into_iter()
+            .map(|mut l| {
+                l.as_object_mut().unwrap().remove("source");
+                l
+            })
+            .collect()
+    };
+    let (a, b) = (strip(json_lines(&live)), strip(json_lines(&replay)));
+    assert_eq!(a.len(), b.len());
+    assert_eq!(a, b, "replay keeps the capture's timestamps and bytes");
+}
+
+const HAND_CAPTURE: &str = r#"{"t":"2026-11-25T07:00:00.000Z","hex":"16485401ec02"}
+{"t":"2026-11-25T07:00:01.000Z","hex":"0148"}
+{"t":"2026-11-25T07:00:02.000Z","hex":"1f b4"}
+{"t":"2026-11-25T07:00:02.500Z","hex":"1fb4000102500 1"}
+{"t":"2026-11-25T07:00:03.000Z","event":"disconnected","reason":"watchdog"}
+{"t":"2026-11-25T07:00:10.000Z","event":"reconnected","gap_s":7.0}
+{"t":"2026-11-25T07:00:10.500Z","hex":"1fb40001025001"}
+{"t":"2026-11-25T07:00:11.000Z","hex":""}
+"#;
+
+#[test]
+fn replay_reports_bad_packets_and_link_changes_and_goes_on() {
+    let sb = Sandbox::new();
+    let cap = sb.path("hand.jsonl");
+    std::fs::write(&cap, HAND_CAPTURE).unwrap();
+    let out = sb.run(&["live", "--replay", cap.to_str().unwrap(), "--fast", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    let kinds: Vec<String> = lines
+        .iter()
+        .map(|l| l.get("event").and_then(Value::as_str).unwrap_or("reading").to_owned())
+        .collect();
+    assert_eq!(kinds, ["reading", "bad_packet", "disconnected", "reconnected", "reading", "bad_packet"]);
+    assert_eq!(lines[0]["hr"], 72);
+    assert_eq!(lines[0]["rr_raw"], serde_json::json!([340, 748]));
+    assert_eq!(lines[0]["t"], "2026-11-25T07:00:00.000Z");
+    assert_eq!(lines[1]["hex"], "0148");
+    assert!(lines[1]["error"].as_str().unwrap().contains("truncated"));
+    assert_eq!(lines[2]["reason"], "watchdog");
+    assert_eq!(lines[3]["gap_s"], 7.0);
+    assert_eq!(lines[4]["hr"], 180);
+    assert_eq!(lines[4]["energy_kj"], 513);
+    assert_eq!(lines[4]["contact"], true);
+    assert_eq!(lines[5]["hex"], "");
+    // Lines 3 and 4 hold bad hex: named with their line numbers, skipped.
+    let err = stderr(&out);
+    assert!(err.contains("hand.jsonl: line 3:") && err.contains("hand.jsonl: line 4:"), "{err}");
+
+    let plain = sb.run(&["live", "--replay", cap.to_str().unwrap(), "--fast", "--plain"]);
+    let text = String::from_utf8_lossy(&plain.stdout);
+    assert!(text.contains("strap lost (no data), reconnecting..."), "{text}");
+    assert!(text.contains("back after 7 s"), "{text}");
+    assert!(text.contains("skipped a malformed packet (0148)"), "{text}");
+    assert!(text.contains("session ended: 2 readings, 2 malformed packets skipped, 1 gaps (7 s without data)"), "{text}");
+}
+
+#[test]
+fn unreadable_replay_files_exit_9_naming_the_file() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["live", "--replay", sb.path("missing.jsonl").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(9));
+    assert!(stderr(&out).contains("missing.jsonl: cannot read the capture"), "{}", stderr(&out));
+
+    let foreign = sb.path("notes.txt");
+    std::fs::write(&foreign, "shopping list\n").unwrap();
+    let out = sb.run(&["live", "--replay", foreign.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(9));
+    assert!(stderr(&out).contains("no usable line"), "{}", stderr(&out));
+}
+
+#[test]
+fn config_mistakes_exit_3_naming_file_line_and_key() {
+    let sb = Sandbox::new();
+    let cfg = sb.path("config.toml");
+    std::fs::write(&cfg, "[profile]\nage = 40\nmax_hr = \"fast\"\n").unwrap();
+    let out = sb.talkzone().arg("--config").arg(&cfg).args(["live", "--simulate", "--fast"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("config.toml:3") && err.contains("max_hr"), "{err}");
+
+    // The same through $TALKZONE_CONFIG, with an unknown key.
+    std::fs::write(&cfg, "[device]\nwatchdog = 5\n").unwrap();
+    let out = sb.talkzone().env("TALKZONE_CONFIG", &cfg).args(["live", "--simulate", "--fast"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("config.toml:2") && stderr(&out).contains("watchdog"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_shipped_config_example_is_accepted() {
+    let sb = Sandbox::new();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml");
+    let out = sb.talkzone().arg("--config").arg(&example).args(["live", "--simulate", "--fast", "--duration", "0.5"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn without_bluetooth_live_and_scan_say_how_to_check() {
+    let sb = Sandbox::new();
+    for args in [&["scan", "--timeout", "1"][..], &["live", "--scan-timeout", "1"][..]] {
+        let out = sb.run(args);
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("Bluetooth service not reachable") && err.contains("systemctl status bluetooth"), "{err}");
+        assert!(err.contains("--simulate"), "{err}");
+    }
+}
+
+#[test]
+fn help_documents_exit_codes_and_usage_errors_exit_2() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Exit codes:") && text.contains("6  no heart-rate strap found"), "{text}");
+    let out = sb.run(&["live", "--simulate", "--replay", "x.jsonl"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = sb.run(&["live", "--fast"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--fast only applies"), "{}", stderr(&out));
+}
