@@ -57,7 +57,9 @@ pub enum AppError {
     )]
     BluetoothUnavailable { detail: String },
 
-    #[error("no Bluetooth adapter found. Check `bluetoothctl list`; a USB dongle may need re-plugging.")]
+    #[error(
+        "no Bluetooth adapter found. Check `bluetoothctl list`; a USB dongle may need re-plugging."
+    )]
     NoAdapter,
 
     #[error("no Bluetooth adapter named {wanted:?}; available: {available}. Set [device] adapter in the config or pass --adapter.")]
@@ -168,7 +170,10 @@ mod tests {
             (Exit::Input, "9  an input file"),
         ] {
             assert!(EXIT_CODES_HELP.contains(line), "{line}");
-            assert_eq!(line.split_whitespace().next().unwrap(), (code as i32).to_string());
+            assert_eq!(
+                line.split_whitespace().next().unwrap(),
+                (code as i32).to_string()
+            );
         }
     }
 

@@ -56,7 +56,10 @@ mod tests {
     fn packets_become_readings_with_their_time_and_source() {
         let t = Utc.with_ymd_and_hms(2026, 11, 25, 7, 0, 0).unwrap();
         let out = process(
-            SourceEvent::Packet(Packet { t, bytes: vec![0x16, 0x48, 0x54, 0x01, 0xec, 0x02] }),
+            SourceEvent::Packet(Packet {
+                t,
+                bytes: vec![0x16, 0x48, 0x54, 0x01, 0xec, 0x02],
+            }),
             Source::Replay,
         );
         assert_eq!(
@@ -75,12 +78,27 @@ mod tests {
     #[test]
     fn bad_packets_are_reported_not_fatal() {
         let t = Utc.with_ymd_and_hms(2026, 11, 25, 7, 0, 0).unwrap();
-        let out = process(SourceEvent::Packet(Packet { t, bytes: vec![0x01, 0x48] }), Source::Ble);
+        let out = process(
+            SourceEvent::Packet(Packet {
+                t,
+                bytes: vec![0x01, 0x48],
+            }),
+            Source::Ble,
+        );
         assert_eq!(
             out,
-            Output::BadPacket { t, bytes: vec![0x01, 0x48], error: DecodeError::TruncatedHr { got: 1 } }
+            Output::BadPacket {
+                t,
+                bytes: vec![0x01, 0x48],
+                error: DecodeError::TruncatedHr { got: 1 }
+            }
         );
-        let link = SourceEvent::Link { t, event: LinkEvent::Lost { reason: LossReason::Watchdog } };
+        let link = SourceEvent::Link {
+            t,
+            event: LinkEvent::Lost {
+                reason: LossReason::Watchdog,
+            },
+        };
         assert!(matches!(process(link, Source::Ble), Output::Link { .. }));
     }
 }

@@ -133,8 +133,14 @@ mod tests {
 
     #[test]
     fn contact_json_forms() {
-        assert_eq!(serde_json::to_string(&Contact::NotSupported).unwrap(), "null");
-        assert_eq!(serde_json::to_string(&Contact::NotDetected).unwrap(), "false");
+        assert_eq!(
+            serde_json::to_string(&Contact::NotSupported).unwrap(),
+            "null"
+        );
+        assert_eq!(
+            serde_json::to_string(&Contact::NotDetected).unwrap(),
+            "false"
+        );
         assert_eq!(serde_json::to_string(&Contact::Detected).unwrap(), "true");
         let c: Contact = serde_json::from_str("true").unwrap();
         assert_eq!(c, Contact::Detected);

@@ -13,7 +13,9 @@ struct Sandbox {
 
 impl Sandbox {
     fn new() -> Self {
-        Sandbox { dir: tempfile::tempdir().unwrap() }
+        Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn path(&self, name: &str) -> std::path::PathBuf {
@@ -28,7 +30,10 @@ impl Sandbox {
             .env_remove("XDG_DATA_HOME")
             .env("HOME", self.dir.path())
             // No system bus here: a BLE attempt must fail fast and clearly, never hang.
-            .env("DBUS_SYSTEM_BUS_ADDRESS", format!("unix:path={}", self.path("no-bus").display()))
+            .env(
+                "DBUS_SYSTEM_BUS_ADDRESS",
+                format!("unix:path={}", self.path("no-bus").display()),
+            )
             .arg("--data-dir")
             .arg(self.path("data"));
         c
@@ -56,17 +61,40 @@ fn simulated_workout_streams_json_readings() {
     let out = sb.run(&["live", "--simulate", "--fast", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let lines = json_lines(&out);
-    assert!(lines.len() >= 2000, "a ~40 min workout at 1 Hz, got {}", lines.len());
+    assert!(
+        lines.len() >= 2000,
+        "a ~40 min workout at 1 Hz, got {}",
+        lines.len()
+    );
     for l in &lines {
-        for key in ["t", "hr", "contact", "energy_kj", "rr_ms", "rr_raw", "source"] {
+        for key in [
+            "t",
+            "hr",
+            "contact",
+            "energy_kj",
+            "rr_ms",
+            "rr_raw",
+            "source",
+        ] {
             assert!(l.get(key).is_some(), "{key} missing in {l}");
         }
         assert_eq!(l["source"], "simulator");
         assert_eq!(l["contact"], true);
     }
-    let max = lines.iter().map(|l| l["hr"].as_u64().unwrap()).max().unwrap();
-    let min = lines.iter().map(|l| l["hr"].as_u64().unwrap()).min().unwrap();
-    assert!(max >= 150 && min <= 90, "warm-up to a vigorous interval: {min}..{max}");
+    let max = lines
+        .iter()
+        .map(|l| l["hr"].as_u64().unwrap())
+        .max()
+        .unwrap();
+    let min = lines
+        .iter()
+        .map(|l| l["hr"].as_u64().unwrap())
+        .min()
+        .unwrap();
+    assert!(
+        max >= 150 && min <= 90,
+        "warm-up to a vigorous interval: {min}..{max}"
+    );
     // rr_ms is rr_raw x 1000 / 1024 exactly.
     for l in lines.iter().take(50) {
         let raw = l["rr_raw"].as_array().unwrap();
@@ -126,14 +154,35 @@ fn replay_reports_bad_packets_and_link_changes_and_goes_on() {
     let sb = Sandbox::new();
     let cap = sb.path("hand.jsonl");
     std::fs::write(&cap, HAND_CAPTURE).unwrap();
-    let out = sb.run(&["live", "--replay", cap.to_str().unwrap(), "--fast", "--json"]);
+    let out = sb.run(&[
+        "live",
+        "--replay",
+        cap.to_str().unwrap(),
+        "--fast",
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let lines = json_lines(&out);
     let kinds: Vec<String> = lines
         .iter()
-        .map(|l| l.get("event").and_then(Value::as_str).unwrap_or("reading").to_owned())
+        .map(|l| {
+            l.get("event")
+                .and_then(Value::as_str)
+                .unwrap_or("reading")
+                .to_owned()
+        })
         .collect();
-    assert_eq!(kinds, ["reading", "bad_packet", "disconnected", "reconnected", "reading", "bad_packet"]);
+    assert_eq!(
+        kinds,
+        [
+            "reading",
+            "bad_packet",
+            "disconnected",
+            "reconnected",
+            "reading",
+            "bad_packet"
+        ]
+    );
     assert_eq!(lines[0]["hr"], 72);
     assert_eq!(lines[0]["rr_raw"], serde_json::json!([340, 748]));
     assert_eq!(lines[0]["t"], "2026-11-25T07:00:00.000Z");
@@ -147,22 +196,47 @@ fn replay_reports_bad_packets_and_link_changes_and_goes_on() {
     assert_eq!(lines[5]["hex"], "");
     // Lines 3 and 4 hold bad hex: named with their line numbers, skipped.
     let err = stderr(&out);
-    assert!(err.contains("hand.jsonl: line 3:") && err.contains("hand.jsonl: line 4:"), "{err}");
+    assert!(
+        err.contains("hand.jsonl: line 3:") && err.contains("hand.jsonl: line 4:"),
+        "{err}"
+    );
 
-    let plain = sb.run(&["live", "--replay", cap.to_str().unwrap(), "--fast", "--plain"]);
+    let plain = sb.run(&[
+        "live",
+        "--replay",
+        cap.to_str().unwrap(),
+        "--fast",
+        "--plain",
+    ]);
     let text = String::from_utf8_lossy(&plain.stdout);
-    assert!(text.contains("strap lost (no data), reconnecting..."), "{text}");
+    assert!(
+        text.contains("strap lost (no data), reconnecting..."),
+        "{text}"
+    );
     assert!(text.contains("back after 7 s"), "{text}");
     assert!(text.contains("skipped a malformed packet (0148)"), "{text}");
-    assert!(text.contains("session ended: 2 readings, 2 malformed packets skipped, 1 gaps (7 s without data)"), "{text}");
+    assert!(
+        text.contains(
+            "session ended: 2 readings, 2 malformed packets skipped, 1 gaps (7 s without data)"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
 fn unreadable_replay_files_exit_9_naming_the_file() {
     let sb = Sandbox::new();
-    let out = sb.run(&["live", "--replay", sb.path("missing.jsonl").to_str().unwrap()]);
+    let out = sb.run(&[
+        "live",
+        "--replay",
+        sb.path("missing.jsonl").to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(9));
-    assert!(stderr(&out).contains("missing.jsonl: cannot read the capture"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("missing.jsonl: cannot read the capture"),
+        "{}",
+        stderr(&out)
+    );
 
     let foreign = sb.path("notes.txt");
     std::fs::write(&foreign, "shopping list\n").unwrap();
@@ -176,34 +250,65 @@ fn config_mistakes_exit_3_naming_file_line_and_key() {
     let sb = Sandbox::new();
     let cfg = sb.path("config.toml");
     std::fs::write(&cfg, "[profile]\nage = 40\nmax_hr = \"fast\"\n").unwrap();
-    let out = sb.talkzone().arg("--config").arg(&cfg).args(["live", "--simulate", "--fast"]).output().unwrap();
+    let out = sb
+        .talkzone()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["live", "--simulate", "--fast"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("config.toml:3") && err.contains("max_hr"), "{err}");
+    assert!(
+        err.contains("config.toml:3") && err.contains("max_hr"),
+        "{err}"
+    );
 
     // The same through $TALKZONE_CONFIG, with an unknown key.
     std::fs::write(&cfg, "[device]\nwatchdog = 5\n").unwrap();
-    let out = sb.talkzone().env("TALKZONE_CONFIG", &cfg).args(["live", "--simulate", "--fast"]).output().unwrap();
+    let out = sb
+        .talkzone()
+        .env("TALKZONE_CONFIG", &cfg)
+        .args(["live", "--simulate", "--fast"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains("config.toml:2") && stderr(&out).contains("watchdog"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("config.toml:2") && stderr(&out).contains("watchdog"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn the_shipped_config_example_is_accepted() {
     let sb = Sandbox::new();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml");
-    let out = sb.talkzone().arg("--config").arg(&example).args(["live", "--simulate", "--fast", "--duration", "0.5"]).output().unwrap();
+    let out = sb
+        .talkzone()
+        .arg("--config")
+        .arg(&example)
+        .args(["live", "--simulate", "--fast", "--duration", "0.5"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
 #[test]
 fn without_bluetooth_live_and_scan_say_how_to_check() {
     let sb = Sandbox::new();
-    for args in [&["scan", "--timeout", "1"][..], &["live", "--scan-timeout", "1"][..]] {
+    for args in [
+        &["scan", "--timeout", "1"][..],
+        &["live", "--scan-timeout", "1"][..],
+    ] {
         let out = sb.run(args);
         assert_eq!(out.status.code(), Some(4), "{args:?}: {}", stderr(&out));
         let err = stderr(&out);
-        assert!(err.contains("Bluetooth service not reachable") && err.contains("systemctl status bluetooth"), "{err}");
+        assert!(
+            err.contains("Bluetooth service not reachable")
+                && err.contains("systemctl status bluetooth"),
+            "{err}"
+        );
         assert!(err.contains("--simulate"), "{err}");
     }
 }
@@ -213,10 +318,17 @@ fn help_documents_exit_codes_and_usage_errors_exit_2() {
     let sb = Sandbox::new();
     let out = sb.run(&["--help"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Exit codes:") && text.contains("6  no heart-rate strap found"), "{text}");
+    assert!(
+        text.contains("Exit codes:") && text.contains("6  no heart-rate strap found"),
+        "{text}"
+    );
     let out = sb.run(&["live", "--simulate", "--replay", "x.jsonl"]);
     assert_eq!(out.status.code(), Some(2));
     let out = sb.run(&["live", "--fast"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("--fast only applies"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--fast only applies"),
+        "{}",
+        stderr(&out)
+    );
 }

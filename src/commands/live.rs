@@ -66,7 +66,11 @@ fn plan(settings: &Settings, args: &LiveArgs) -> Result<LivePlan, AppError> {
         let _ = args.plain || !std::io::stdout().is_terminal();
         Format::Plain
     };
-    let wanted = match (&args.device, &settings.device.address, &settings.device.name) {
+    let wanted = match (
+        &args.device,
+        &settings.device.address,
+        &settings.device.name,
+    ) {
         (Some(arg), _, _) => Wanted::from_arg(arg),
         (None, Some(addr), _) => Wanted::Address(addr.to_ascii_uppercase()),
         (None, None, Some(name)) => Wanted::Name(name.clone()),
@@ -203,17 +207,26 @@ async fn session(
         match &out {
             Output::Reading(_) => tally.readings += 1,
             Output::BadPacket { .. } => tally.bad_packets += 1,
-            Output::Link { event: LinkEvent::Reconnected { gap }, .. } => {
+            Output::Link {
+                event: LinkEvent::Reconnected { gap },
+                ..
+            } => {
                 tally.gaps += 1;
                 tally.gap_time += *gap;
             }
-            Output::Link { event: LinkEvent::Connected(info), .. } => {
+            Output::Link {
+                event: LinkEvent::Connected(info),
+                ..
+            } => {
                 let remembered = strap::RememberedStrap {
                     address: info.address.clone(),
                     name: info.name.clone(),
                 };
                 if let Err(e) = strap::save(&plan.data_dir, &remembered) {
-                    eprintln!("talkzone: could not remember the strap in {} ({e})", plan.data_dir.display());
+                    eprintln!(
+                        "talkzone: could not remember the strap in {} ({e})",
+                        plan.data_dir.display()
+                    );
                 }
             }
             Output::Link { .. } => {}
@@ -242,7 +255,10 @@ async fn session(
         tally.bad_packets,
         tally.gaps,
         if tally.gaps > 0 {
-            format!(" ({} without data)", ui::lines::human_duration(tally.gap_time))
+            format!(
+                " ({} without data)",
+                ui::lines::human_duration(tally.gap_time)
+            )
         } else {
             String::new()
         }

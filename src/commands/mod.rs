@@ -21,7 +21,11 @@ pub fn seconds(flag: &str, value: f64) -> Result<Duration, AppError> {
     Duration::try_from_secs_f64(value)
         .ok()
         .filter(|d| !d.is_zero())
-        .ok_or_else(|| AppError::Other(format!("{flag} must be a positive number of seconds, got {value}")))
+        .ok_or_else(|| {
+            AppError::Other(format!(
+                "{flag} must be a positive number of seconds, got {value}"
+            ))
+        })
 }
 
 /// A multi-threaded tokio runtime for a command's async work.

@@ -13,7 +13,10 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<(), AppError> {
     let window = super::seconds("--timeout", args.timeout)?;
     let adapter_name = args.adapter.clone().or(settings.device.adapter.clone());
     if !args.json {
-        eprintln!("Looking for heart-rate straps for {} s...", window.as_secs_f64());
+        eprintln!(
+            "Looking for heart-rate straps for {} s...",
+            window.as_secs_f64()
+        );
     }
     let straps = super::runtime()?.block_on(async {
         let adapter = transport::open_adapter(adapter_name.as_deref()).await?;
@@ -21,7 +24,11 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<(), AppError> {
     })?;
     let mut out = std::io::stdout().lock();
     let written = if args.json {
-        writeln!(out, "{}", serde_json::to_string(&straps).unwrap_or_else(|_| "[]".into()))
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&straps).unwrap_or_else(|_| "[]".into())
+        )
     } else if straps.is_empty() {
         writeln!(
             out,

@@ -128,8 +128,11 @@ pub fn parse_line(text: &str, line: usize) -> Result<Option<SourceEvent>, Captur
         },
         "reconnected" => {
             let gap = obj.get("gap_s").and_then(Value::as_f64).unwrap_or(0.0);
-            let gap = Duration::try_from_secs_f64(gap)
-                .map_err(|_| err(format!("\"gap_s\" must be a non-negative number, got {gap}")))?;
+            let gap = Duration::try_from_secs_f64(gap).map_err(|_| {
+                err(format!(
+                    "\"gap_s\" must be a non-negative number, got {gap}"
+                ))
+            })?;
             LinkEvent::Reconnected { gap }
         }
         _ => return Ok(None),
@@ -163,10 +166,20 @@ mod tests {
 
     #[test]
     fn packet_line_is_the_documented_form() {
-        let p = Packet { t: t0(), bytes: vec![0x16, 0x48, 0x54, 0x01, 0xec, 0x02] };
-        assert_eq!(packet_line(&p), r#"{"hex":"16485401ec02","t":"2026-11-25T07:00:00.123Z"}"#);
+        let p = Packet {
+            t: t0(),
+            bytes: vec![0x16, 0x48, 0x54, 0x01, 0xec, 0x02],
+        };
         assert_eq!(
-            parse_line(r#"{"t":"2026-11-25T07:00:00.123Z","hex":"16485401ec02"}"#, 1).unwrap(),
+            packet_line(&p),
+            r#"{"hex":"16485401ec02","t":"2026-11-25T07:00:00.123Z"}"#
+        );
+        assert_eq!(
+            parse_line(
+                r#"{"t":"2026-11-25T07:00:00.123Z","hex":"16485401ec02"}"#,
+                1
+            )
+            .unwrap(),
             Some(SourceEvent::Packet(p))
         );
     }
@@ -174,9 +187,15 @@ mod tests {
     #[test]
     fn events_round_trip() {
         let events = [
-            LinkEvent::Lost { reason: LossReason::Watchdog },
-            LinkEvent::Lost { reason: LossReason::Disconnected },
-            LinkEvent::Reconnected { gap: Duration::from_millis(7200) },
+            LinkEvent::Lost {
+                reason: LossReason::Watchdog,
+            },
+            LinkEvent::Lost {
+                reason: LossReason::Disconnected,
+            },
+            LinkEvent::Reconnected {
+                gap: Duration::from_millis(7200),
+            },
             LinkEvent::Connected(DeviceInfo {
                 name: Some("Polar H10 1234".into()),
                 address: "AA:BB:CC:DD:EE:FF".into(),
@@ -193,7 +212,13 @@ mod tests {
     #[test]
     fn a_timestamp_offset_is_normalised_to_utc() {
         let e = parse_line(r#"{"t":"2026-11-25T08:00:00.123+01:00","hex":"0048"}"#, 1).unwrap();
-        assert_eq!(e, Some(SourceEvent::Packet(Packet { t: t0(), bytes: vec![0, 0x48] })));
+        assert_eq!(
+            e,
+            Some(SourceEvent::Packet(Packet {
+                t: t0(),
+                bytes: vec![0, 0x48]
+            }))
+        );
     }
 
     #[test]
@@ -203,10 +228,16 @@ mod tests {
                     {\"t\":\"2026-11-25T07:00:00Z\"}\n\n{\"t\":\"2026-11-25T07:00:00Z\",\"event\":\"future_thing\"}\n\
                     {\"t\":\"2026-11-25T07:00:01Z\",\"hex\":\"\"}\n{\"t\":\"2026-11-25T07:00:00Z\",\"hex\":\"004";
         let (events, errors) = parse(text);
-        assert_eq!(events.len(), 2, "the first good packet and the empty packet (bad for the decoder, not for the capture)");
+        assert_eq!(
+            events.len(),
+            2,
+            "the first good packet and the empty packet (bad for the decoder, not for the capture)"
+        );
         let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![2, 3, 4, 5, 6, 10]);
-        assert!(errors[0].to_string().starts_with("line 2: not a JSON object"));
+        assert!(errors[0]
+            .to_string()
+            .starts_with("line 2: not a JSON object"));
         assert!(errors[1].message.contains("missing \"t\""));
         assert!(errors[2].message.contains("RFC 3339"));
         assert!(errors[3].message.contains("hex"));

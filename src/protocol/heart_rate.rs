@@ -61,7 +61,9 @@ pub struct Measurement {
 pub enum DecodeError {
     #[error("empty packet (no flags byte)")]
     Empty,
-    #[error("packet has flags but no heart-rate value ({needed} byte(s) expected after the flags)")]
+    #[error(
+        "packet has flags but no heart-rate value ({needed} byte(s) expected after the flags)"
+    )]
     FlagsOnly { needed: usize },
     #[error("heart-rate value truncated: uint16 format needs 2 bytes, packet has {got}")]
     TruncatedHr { got: usize },
@@ -181,10 +183,12 @@ pub fn encode(m: &Measurement) -> Vec<u8> {
 /// Lower-case hex of a packet, as stored in capture files.
 pub fn to_hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Parse hex (either case, no separators) into bytes.
@@ -222,7 +226,13 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn m(hr: u16, fmt: HrFormat, contact: Contact, energy: Option<u16>, rr: Option<&[u16]>) -> Measurement {
+    fn m(
+        hr: u16,
+        fmt: HrFormat,
+        contact: Contact,
+        energy: Option<u16>,
+        rr: Option<&[u16]>,
+    ) -> Measurement {
         Measurement {
             hr,
             hr_format: fmt,
@@ -237,31 +247,52 @@ mod tests {
     #[test]
     fn u8_hr_no_contact_feature() {
         // flags 0x00, HR 0x48 = 72
-        assert_eq!(decode(&[0x00, 0x48]).unwrap(), m(72, HrFormat::U8, Contact::NotSupported, None, None));
+        assert_eq!(
+            decode(&[0x00, 0x48]).unwrap(),
+            m(72, HrFormat::U8, Contact::NotSupported, None, None)
+        );
         // bit 1 alone (0b01 in bits 1-2) still means "not supported"
-        assert_eq!(decode(&[0x02, 0x48]).unwrap().contact, Contact::NotSupported);
+        assert_eq!(
+            decode(&[0x02, 0x48]).unwrap().contact,
+            Contact::NotSupported
+        );
     }
 
     #[test]
     fn u8_hr_contact_states() {
         assert_eq!(decode(&[0x04, 0x50]).unwrap().contact, Contact::NotDetected);
-        assert_eq!(decode(&[0x06, 0x50]).unwrap(), m(80, HrFormat::U8, Contact::Detected, None, None));
+        assert_eq!(
+            decode(&[0x06, 0x50]).unwrap(),
+            m(80, HrFormat::U8, Contact::Detected, None, None)
+        );
     }
 
     #[test]
     fn u16_hr() {
         // flags 0x01, HR 0x012c = 300 (LE 2c 01)
-        assert_eq!(decode(&[0x01, 0x2c, 0x01]).unwrap(), m(300, HrFormat::U16, Contact::NotSupported, None, None));
+        assert_eq!(
+            decode(&[0x01, 0x2c, 0x01]).unwrap(),
+            m(300, HrFormat::U16, Contact::NotSupported, None, None)
+        );
         // u16 format with a small value: 0x0048 = 72
-        assert_eq!(decode(&[0x07, 0x48, 0x00]).unwrap(), m(72, HrFormat::U16, Contact::Detected, None, None));
+        assert_eq!(
+            decode(&[0x07, 0x48, 0x00]).unwrap(),
+            m(72, HrFormat::U16, Contact::Detected, None, None)
+        );
     }
 
     #[test]
     fn energy_expended() {
         // flags 0x08 | contact detected 0x06 = 0x0e; HR 0x64 = 100; energy 0x0102 = 258 kJ
-        assert_eq!(decode(&[0x0e, 0x64, 0x02, 0x01]).unwrap(), m(100, HrFormat::U8, Contact::Detected, Some(258), None));
+        assert_eq!(
+            decode(&[0x0e, 0x64, 0x02, 0x01]).unwrap(),
+            m(100, HrFormat::U8, Contact::Detected, Some(258), None)
+        );
         // u16 HR + energy: 0x09; HR 0x00a0 = 160; energy 0xffff
-        assert_eq!(decode(&[0x09, 0xa0, 0x00, 0xff, 0xff]).unwrap(), m(160, HrFormat::U16, Contact::NotSupported, Some(65535), None));
+        assert_eq!(
+            decode(&[0x09, 0xa0, 0x00, 0xff, 0xff]).unwrap(),
+            m(160, HrFormat::U16, Contact::NotSupported, Some(65535), None)
+        );
     }
 
     #[test]
@@ -269,11 +300,23 @@ mod tests {
         // The example from the issue: 16 48 54 01 ec 02
         // flags 0x16 = RR | contact supported+detected; HR 0x48 = 72; RR 0x0154 = 340, 0x02ec = 748
         let d = decode(&[0x16, 0x48, 0x54, 0x01, 0xec, 0x02]).unwrap();
-        assert_eq!(d, m(72, HrFormat::U8, Contact::Detected, None, Some(&[340, 748])));
+        assert_eq!(
+            d,
+            m(72, HrFormat::U8, Contact::Detected, None, Some(&[340, 748]))
+        );
         assert_eq!(d.rr[0].ms(), 332.03125);
         assert_eq!(d.rr[1].ms(), 730.46875);
         // One RR, u16 HR: flags 0x11; HR 0x0041 = 65; RR 0x0400 = 1024 = 1000 ms
-        assert_eq!(decode(&[0x11, 0x41, 0x00, 0x00, 0x04]).unwrap(), m(65, HrFormat::U16, Contact::NotSupported, None, Some(&[1024])));
+        assert_eq!(
+            decode(&[0x11, 0x41, 0x00, 0x00, 0x04]).unwrap(),
+            m(
+                65,
+                HrFormat::U16,
+                Contact::NotSupported,
+                None,
+                Some(&[1024])
+            )
+        );
     }
 
     #[test]
@@ -281,22 +324,46 @@ mod tests {
         // flags 0x1e = RR | energy | contact detected; HR 0x8c = 140; energy 0x0010 = 16;
         // RR 0x01b5 = 437, 0x01b0 = 432, 0x01ad = 429
         let d = decode(&[0x1e, 0x8c, 0x10, 0x00, 0xb5, 0x01, 0xb0, 0x01, 0xad, 0x01]).unwrap();
-        assert_eq!(d, m(140, HrFormat::U8, Contact::Detected, Some(16), Some(&[437, 432, 429])));
+        assert_eq!(
+            d,
+            m(
+                140,
+                HrFormat::U8,
+                Contact::Detected,
+                Some(16),
+                Some(&[437, 432, 429])
+            )
+        );
         // All flags with u16 HR: 0x1f; HR 0x00b4 = 180; energy 0x0201 = 513; RR 0x0150 = 336
         let d = decode(&[0x1f, 0xb4, 0x00, 0x01, 0x02, 0x50, 0x01]).unwrap();
-        assert_eq!(d, m(180, HrFormat::U16, Contact::Detected, Some(513), Some(&[336])));
+        assert_eq!(
+            d,
+            m(
+                180,
+                HrFormat::U16,
+                Contact::Detected,
+                Some(513),
+                Some(&[336])
+            )
+        );
     }
 
     #[test]
     fn rr_flag_without_rr_bytes_is_hr_without_rr() {
         let d = decode(&[0x10, 0x48]).unwrap();
-        assert_eq!(d, m(72, HrFormat::U8, Contact::NotSupported, None, Some(&[])));
+        assert_eq!(
+            d,
+            m(72, HrFormat::U8, Contact::NotSupported, None, Some(&[]))
+        );
         assert!(d.rr.is_empty());
     }
 
     #[test]
     fn reserved_bits_are_ignored() {
-        assert_eq!(decode(&[0xe6, 0x50]).unwrap(), decode(&[0x06, 0x50]).unwrap());
+        assert_eq!(
+            decode(&[0xe6, 0x50]).unwrap(),
+            decode(&[0x06, 0x50]).unwrap()
+        );
     }
 
     #[test]
@@ -309,21 +376,63 @@ mod tests {
         assert_eq!(decode(&[]), Err(DecodeError::Empty));
         assert_eq!(decode(&[0x00]), Err(DecodeError::FlagsOnly { needed: 1 }));
         assert_eq!(decode(&[0x01]), Err(DecodeError::FlagsOnly { needed: 2 }));
-        assert_eq!(decode(&[0x01, 0x48]), Err(DecodeError::TruncatedHr { got: 1 }));
-        assert_eq!(decode(&[0x08, 0x48]), Err(DecodeError::TruncatedEnergy { offset: 2, got: 0 }));
-        assert_eq!(decode(&[0x08, 0x48, 0x01]), Err(DecodeError::TruncatedEnergy { offset: 2, got: 1 }));
-        assert_eq!(decode(&[0x09, 0x48, 0x00, 0x01]), Err(DecodeError::TruncatedEnergy { offset: 3, got: 1 }));
-        assert_eq!(decode(&[0x10, 0x48, 0x54]), Err(DecodeError::DanglingRrByte { offset: 2 }));
-        assert_eq!(decode(&[0x10, 0x48, 0x54, 0x01, 0xec]), Err(DecodeError::DanglingRrByte { offset: 4 }));
-        assert_eq!(decode(&[0x18, 0x48, 0x00, 0x00, 0x01]), Err(DecodeError::DanglingRrByte { offset: 4 }));
+        assert_eq!(
+            decode(&[0x01, 0x48]),
+            Err(DecodeError::TruncatedHr { got: 1 })
+        );
+        assert_eq!(
+            decode(&[0x08, 0x48]),
+            Err(DecodeError::TruncatedEnergy { offset: 2, got: 0 })
+        );
+        assert_eq!(
+            decode(&[0x08, 0x48, 0x01]),
+            Err(DecodeError::TruncatedEnergy { offset: 2, got: 1 })
+        );
+        assert_eq!(
+            decode(&[0x09, 0x48, 0x00, 0x01]),
+            Err(DecodeError::TruncatedEnergy { offset: 3, got: 1 })
+        );
+        assert_eq!(
+            decode(&[0x10, 0x48, 0x54]),
+            Err(DecodeError::DanglingRrByte { offset: 2 })
+        );
+        assert_eq!(
+            decode(&[0x10, 0x48, 0x54, 0x01, 0xec]),
+            Err(DecodeError::DanglingRrByte { offset: 4 })
+        );
+        assert_eq!(
+            decode(&[0x18, 0x48, 0x00, 0x00, 0x01]),
+            Err(DecodeError::DanglingRrByte { offset: 4 })
+        );
     }
 
     #[test]
     fn encode_matches_hand_vectors() {
-        assert_eq!(encode(&m(72, HrFormat::U8, Contact::Detected, None, Some(&[340, 748]))), vec![0x16, 0x48, 0x54, 0x01, 0xec, 0x02]);
-        assert_eq!(encode(&m(180, HrFormat::U16, Contact::Detected, Some(513), Some(&[336]))), vec![0x1f, 0xb4, 0x00, 0x01, 0x02, 0x50, 0x01]);
+        assert_eq!(
+            encode(&m(
+                72,
+                HrFormat::U8,
+                Contact::Detected,
+                None,
+                Some(&[340, 748])
+            )),
+            vec![0x16, 0x48, 0x54, 0x01, 0xec, 0x02]
+        );
+        assert_eq!(
+            encode(&m(
+                180,
+                HrFormat::U16,
+                Contact::Detected,
+                Some(513),
+                Some(&[336])
+            )),
+            vec![0x1f, 0xb4, 0x00, 0x01, 0x02, 0x50, 0x01]
+        );
         // A u8 format cannot hold 300: written as u16.
-        assert_eq!(encode(&m(300, HrFormat::U8, Contact::NotSupported, None, None)), vec![0x01, 0x2c, 0x01]);
+        assert_eq!(
+            encode(&m(300, HrFormat::U8, Contact::NotSupported, None, None)),
+            vec![0x01, 0x2c, 0x01]
+        );
     }
 
     #[test]
@@ -358,7 +467,11 @@ mod tests {
                 Measurement {
                     hr,
                     hr_format,
-                    contact: [Contact::NotSupported, Contact::NotDetected, Contact::Detected][c as usize],
+                    contact: [
+                        Contact::NotSupported,
+                        Contact::NotDetected,
+                        Contact::Detected,
+                    ][c as usize],
                     energy_kj: energy,
                     rr_present: rr_flag || !rr.is_empty(),
                     rr: rr.into_iter().map(RrInterval).collect(),
@@ -387,4 +500,3 @@ mod tests {
         }
     }
 }
-

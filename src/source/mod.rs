@@ -76,8 +76,14 @@ pub type EventSender = tokio::sync::mpsc::Sender<SourceEvent>;
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceKind {
     Ble,
-    Replay { path: std::path::PathBuf, fast: bool },
-    Simulator { fast: bool, seed: u64 },
+    Replay {
+        path: std::path::PathBuf,
+        fast: bool,
+    },
+    Simulator {
+        fast: bool,
+        seed: u64,
+    },
 }
 
 impl SourceKind {

@@ -24,8 +24,12 @@ pub fn load(path: &Path) -> Result<Capture, AppError> {
         message,
     };
     let bytes = std::fs::read(path).map_err(|e| input(format!("cannot read the capture: {e}")))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| input(format!("not a text file (invalid UTF-8 at byte {})", e.utf8_error().valid_up_to())))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        input(format!(
+            "not a text file (invalid UTF-8 at byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
     let (events, bad_lines) = capture::parse(&text);
     if events.is_empty() {
         return Err(input(match bad_lines.first() {
@@ -79,11 +83,17 @@ mod tests {
         let foreign = dir.path().join("foreign.txt");
         std::fs::write(&foreign, "hello\nworld\n").unwrap();
         let e = load(&foreign).unwrap_err().to_string();
-        assert!(e.contains("foreign.txt: no usable line") && e.contains("line 1"), "{e}");
+        assert!(
+            e.contains("foreign.txt: no usable line") && e.contains("line 1"),
+            "{e}"
+        );
 
         let binary = dir.path().join("bin");
         std::fs::write(&binary, [0xff, 0xfe, 0x00]).unwrap();
-        assert!(load(&binary).unwrap_err().to_string().contains("invalid UTF-8"));
+        assert!(load(&binary)
+            .unwrap_err()
+            .to_string()
+            .contains("invalid UTF-8"));
     }
 
     #[tokio::test]

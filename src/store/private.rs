@@ -30,7 +30,11 @@ fn options() -> OpenOptions {
 /// Create or truncate `path` for writing, owner-only. A pre-existing file keeps its mode, so it
 /// is tightened explicitly.
 pub fn create_file(path: &Path) -> io::Result<File> {
-    let f = options().write(true).create(true).truncate(true).open(path)?;
+    let f = options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)?;
     tighten(&f)?;
     Ok(f)
 }
@@ -63,14 +67,23 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("a/b");
         create_dir(&dir).unwrap();
-        assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
         let path = dir.join("f");
         std::fs::write(&path, "x").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         create_file(&path).unwrap();
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         let path2 = dir.join("g");
         append_file(&path2).unwrap();
-        assert_eq!(std::fs::metadata(&path2).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path2).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }

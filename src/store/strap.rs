@@ -43,7 +43,10 @@ mod tests {
     fn remembers_and_forgives_garbage() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(load(dir.path()), None);
-        let s = RememberedStrap { address: "00:11:22:33:44:55".into(), name: Some("H10".into()) };
+        let s = RememberedStrap {
+            address: "00:11:22:33:44:55".into(),
+            name: Some("H10".into()),
+        };
         save(&dir.path().join("data"), &s).unwrap();
         assert_eq!(load(&dir.path().join("data")), Some(s));
         std::fs::write(path(dir.path()), "{not json").unwrap();

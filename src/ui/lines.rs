@@ -61,12 +61,12 @@ pub fn output(o: &Output) -> String {
                     }
                     s
                 }
-                LinkEvent::Lost { reason: LossReason::Disconnected } => {
-                    "strap lost (disconnected), reconnecting...".to_owned()
-                }
-                LinkEvent::Lost { reason: LossReason::Watchdog } => {
-                    "strap lost (no data), reconnecting...".to_owned()
-                }
+                LinkEvent::Lost {
+                    reason: LossReason::Disconnected,
+                } => "strap lost (disconnected), reconnecting...".to_owned(),
+                LinkEvent::Lost {
+                    reason: LossReason::Watchdog,
+                } => "strap lost (no data), reconnecting...".to_owned(),
                 LinkEvent::Reconnected { gap } => format!("back after {}", human_duration(*gap)),
             };
             format!("{}  -- {what}", clock(*t))
@@ -74,7 +74,11 @@ pub fn output(o: &Output) -> String {
         Output::BadPacket { t, bytes, error } => format!(
             "{}  -- skipped a malformed packet ({}): {error}",
             clock(*t),
-            if bytes.is_empty() { "empty".to_owned() } else { to_hex(bytes) }
+            if bytes.is_empty() {
+                "empty".to_owned()
+            } else {
+                to_hex(bytes)
+            }
         ),
     }
 }
@@ -93,9 +97,19 @@ mod tests {
     #[test]
     fn link_lines() {
         let t = Utc::now();
-        let line = output(&Output::Link { t, event: LinkEvent::Reconnected { gap: Duration::from_secs(7) } });
+        let line = output(&Output::Link {
+            t,
+            event: LinkEvent::Reconnected {
+                gap: Duration::from_secs(7),
+            },
+        });
         assert!(line.ends_with("-- back after 7 s"), "{line}");
-        let line = output(&Output::Link { t, event: LinkEvent::Lost { reason: LossReason::Watchdog } });
+        let line = output(&Output::Link {
+            t,
+            event: LinkEvent::Lost {
+                reason: LossReason::Watchdog,
+            },
+        });
         assert!(line.contains("strap lost"), "{line}");
     }
 }

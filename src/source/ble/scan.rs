@@ -117,11 +117,12 @@ pub fn pick<'a>(candidates: &'a [Candidate], wanted: &Wanted) -> Option<&'a Cand
                 .collect();
             remembered
                 .as_deref()
-                .and_then(|r| hr.iter().copied().find(|c| c.address.eq_ignore_ascii_case(r)))
-                .or_else(|| {
-                    hr.into_iter()
-                        .max_by_key(|c| c.rssi.unwrap_or(i16::MIN))
+                .and_then(|r| {
+                    hr.iter()
+                        .copied()
+                        .find(|c| c.address.eq_ignore_ascii_case(r))
                 })
+                .or_else(|| hr.into_iter().max_by_key(|c| c.rssi.unwrap_or(i16::MIN)))
         }
         named => candidates
             .iter()
@@ -164,7 +165,10 @@ mod tests {
         assert!(!is_address("00:11:22:33:44"));
         assert!(!is_address("Polar H10"));
         assert!(!is_address("00:11:22:33:44:5g"));
-        assert_eq!(Wanted::from_arg("aa:bb:cc:dd:ee:ff"), Wanted::Address("AA:BB:CC:DD:EE:FF".into()));
+        assert_eq!(
+            Wanted::from_arg("aa:bb:cc:dd:ee:ff"),
+            Wanted::Address("AA:BB:CC:DD:EE:FF".into())
+        );
         assert_eq!(Wanted::from_arg("polar"), Wanted::Name("polar".into()));
     }
 
@@ -172,7 +176,14 @@ mod tests {
     fn only_straps_strongest_first() {
         let s = straps(world());
         let addrs: Vec<&str> = s.iter().map(|c| c.address.as_str()).collect();
-        assert_eq!(addrs, ["aa:00:00:00:00:03", "AA:00:00:00:00:01", "AA:00:00:00:00:04"]);
+        assert_eq!(
+            addrs,
+            [
+                "aa:00:00:00:00:03",
+                "AA:00:00:00:00:01",
+                "AA:00:00:00:00:04"
+            ]
+        );
     }
 
     #[test]
@@ -180,9 +191,13 @@ mod tests {
         let w = world();
         let any = Wanted::Any { remembered: None };
         assert_eq!(pick(&w, &any).unwrap().address, "aa:00:00:00:00:03");
-        let remembered = Wanted::Any { remembered: Some("aa:00:00:00:00:01".into()) };
+        let remembered = Wanted::Any {
+            remembered: Some("aa:00:00:00:00:01".into()),
+        };
         assert_eq!(pick(&w, &remembered).unwrap().address, "AA:00:00:00:00:01");
-        let gone = Wanted::Any { remembered: Some("AA:00:00:00:00:99".into()) };
+        let gone = Wanted::Any {
+            remembered: Some("AA:00:00:00:00:99".into()),
+        };
         assert_eq!(pick(&w, &gone).unwrap().address, "aa:00:00:00:00:03");
         assert_eq!(pick(&[], &any), None);
     }
@@ -190,10 +205,22 @@ mod tests {
     #[test]
     fn named_devices_are_found_case_insensitively() {
         let w = world();
-        assert_eq!(pick(&w, &Wanted::from_arg("AA:00:00:00:00:03")).unwrap().name.as_deref(), Some("TICKR 55"));
-        assert_eq!(pick(&w, &Wanted::Name("polar".into())).unwrap().address, "AA:00:00:00:00:01");
+        assert_eq!(
+            pick(&w, &Wanted::from_arg("AA:00:00:00:00:03"))
+                .unwrap()
+                .name
+                .as_deref(),
+            Some("TICKR 55")
+        );
+        assert_eq!(
+            pick(&w, &Wanted::Name("polar".into())).unwrap().address,
+            "AA:00:00:00:00:01"
+        );
         // A named non-strap is still picked: connecting will say it has no Heart Rate Service.
-        assert_eq!(pick(&w, &Wanted::Name("speaker".into())).unwrap().address, "AA:00:00:00:00:02");
+        assert_eq!(
+            pick(&w, &Wanted::Name("speaker".into())).unwrap().address,
+            "AA:00:00:00:00:02"
+        );
         assert_eq!(pick(&w, &Wanted::Name("garmin".into())), None);
     }
 }

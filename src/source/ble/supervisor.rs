@@ -207,13 +207,18 @@ mod tests {
         assert_eq!(
             actions,
             vec![
-                Action::Emit(LinkEvent::Lost { reason: LossReason::Watchdog }),
+                Action::Emit(LinkEvent::Lost {
+                    reason: LossReason::Watchdog
+                }),
                 Action::Disconnect,
                 Action::Connect
             ]
         );
         // The first attempt fails, the second after 1 s succeeds: the gap runs from the last packet.
-        assert_eq!(sup.handle(s(15.5), Input::ConnectFailed), vec![Action::Disconnect]);
+        assert_eq!(
+            sup.handle(s(15.5), Input::ConnectFailed),
+            vec![Action::Disconnect]
+        );
         assert_eq!(sup.deadline(), s(16.5));
         assert_eq!(sup.handle(s(16.0), Input::Tick), vec![]);
         assert_eq!(sup.handle(s(16.5), Input::Tick), vec![Action::Connect]);
@@ -221,15 +226,30 @@ mod tests {
             sup.handle(s(17.0), Input::ConnectSucceeded),
             vec![Action::Emit(LinkEvent::Reconnected { gap: s(7.0) })]
         );
-        assert_eq!(sup.state(), LinkState::Streaming { last_packet: s(17.0) });
+        assert_eq!(
+            sup.state(),
+            LinkState::Streaming {
+                last_packet: s(17.0)
+            }
+        );
     }
 
     #[test]
     fn a_real_disconnect_is_a_loss() {
         let mut sup = Supervisor::connected(s(0.0), WD);
         sup.handle(s(3.0), Input::Packet);
-        let actions = sup.handle(s(3.2), Input::DeviceDisconnected { still_connected: false });
-        assert_eq!(actions[0], Action::Emit(LinkEvent::Lost { reason: LossReason::Disconnected }));
+        let actions = sup.handle(
+            s(3.2),
+            Input::DeviceDisconnected {
+                still_connected: false,
+            },
+        );
+        assert_eq!(
+            actions[0],
+            Action::Emit(LinkEvent::Lost {
+                reason: LossReason::Disconnected
+            })
+        );
         assert!(matches!(
             sup.state(),
             LinkState::Reconnecting { data_stopped, attempt: 1, .. } if data_stopped == s(3.0)
@@ -242,13 +262,37 @@ mod tests {
         let mut sup = Supervisor::connected(s(0.0), WD);
         sup.handle(s(5.0), Input::Tick);
         sup.handle(s(5.1), Input::ConnectSucceeded);
-        assert_eq!(sup.handle(s(5.2), Input::DeviceDisconnected { still_connected: true }), vec![]);
-        assert_eq!(sup.state(), LinkState::Streaming { last_packet: s(5.1) });
+        assert_eq!(
+            sup.handle(
+                s(5.2),
+                Input::DeviceDisconnected {
+                    still_connected: true
+                }
+            ),
+            vec![]
+        );
+        assert_eq!(
+            sup.state(),
+            LinkState::Streaming {
+                last_packet: s(5.1)
+            }
+        );
         // While reconnecting, disconnect events and stray packets change nothing.
         sup.handle(s(20.0), Input::Tick);
-        assert_eq!(sup.handle(s(20.1), Input::DeviceDisconnected { still_connected: false }), vec![]);
+        assert_eq!(
+            sup.handle(
+                s(20.1),
+                Input::DeviceDisconnected {
+                    still_connected: false
+                }
+            ),
+            vec![]
+        );
         assert_eq!(sup.handle(s(20.1), Input::Packet), vec![]);
-        assert!(matches!(sup.state(), LinkState::Reconnecting { attempt: 1, .. }));
+        assert!(matches!(
+            sup.state(),
+            LinkState::Reconnecting { attempt: 1, .. }
+        ));
     }
 
     #[test]
@@ -265,8 +309,14 @@ mod tests {
             now = sup.deadline();
             assert_eq!(sup.handle(now, Input::Tick), vec![Action::Connect]);
         }
-        assert!(matches!(sup.state(), LinkState::Reconnecting { attempt: 101, .. }));
+        assert!(matches!(
+            sup.state(),
+            LinkState::Reconnecting { attempt: 101, .. }
+        ));
         let back = sup.handle(now, Input::ConnectSucceeded);
-        assert_eq!(back, vec![Action::Emit(LinkEvent::Reconnected { gap: now })]);
+        assert_eq!(
+            back,
+            vec![Action::Emit(LinkEvent::Reconnected { gap: now })]
+        );
     }
 }

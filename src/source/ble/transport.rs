@@ -45,7 +45,11 @@ pub async fn open_adapter(wanted: Option<&str>) -> Result<Adapter, AppError> {
     let mut named = Vec::with_capacity(adapters.len());
     for a in adapters {
         let info = a.adapter_info().await.unwrap_or_default();
-        let name = info.split_whitespace().next().unwrap_or_default().to_owned();
+        let name = info
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         named.push((name, a));
     }
     let (name, adapter) = match wanted {
@@ -119,8 +123,14 @@ async fn start_scan(adapter: &Adapter) -> Result<(), AppError> {
 }
 
 async fn timeout_at_next<S: Stream + Unpin>(s: &mut S, deadline: Instant) -> Option<S::Item> {
-    tokio::time::timeout_at(deadline, s.next()).await.ok().flatten()
+    tokio::time::timeout_at(deadline, s.next())
+        .await
+        .ok()
+        .flatten()
 }
+
+/// How many times the first connection is tried before talkzone gives up.
+const FIRST_CONNECT_ATTEMPTS: u32 = 3;
 
 /// How long to keep listening after the first strap shows up, so a stronger one can win.
 const SETTLE: Duration = Duration::from_secs(2);
@@ -202,7 +212,12 @@ pub async fn connect_and_subscribe(p: &Peripheral) -> Result<DeviceInfo, Connect
     }
     step("discover services", p.discover_services()).await?;
     let chars = p.characteristics();
-    let find = |uuid| chars.iter().find(|c: &&Characteristic| c.uuid == uuid).cloned();
+    let find = |uuid| {
+        chars
+            .iter()
+            .find(|c: &&Characteristic| c.uuid == uuid)
+            .cloned()
+    };
     let hrm = find(HEART_RATE_MEASUREMENT).ok_or(ConnectError::NoHeartRate)?;
     let mut info = device_info(p).await;
     if let Some(c) = find(BODY_SENSOR_LOCATION) {
@@ -286,7 +301,14 @@ pub async fn stream(
             for action in pending {
                 match action {
                     Action::Emit(event) => {
-                        if tx.send(SourceEvent::Link { t: Utc::now(), event }).await.is_err() {
+                        if tx
+                            .send(SourceEvent::Link {
+                                t: Utc::now(),
+                                event,
+                            })
+                            .await
+                            .is_err()
+                        {
                             break 'session;
                         }
                     }
@@ -294,7 +316,11 @@ pub async fn stream(
                         let _ = timeout(STEP_TIMEOUT, p.disconnect()).await;
                     }
                     Action::Connect => {
-                        let _ = adapter.start_scan(ScanFilter { services: vec![HEART_RATE_SERVICE] }).await;
+                        let _ = adapter
+                            .start_scan(ScanFilter {
+                                services: vec![HEART_RATE_SERVICE],
+                            })
+                            .await;
                         let result = tokio::select! {
                             _ = quitting(quit) => break 'session,
                             r = connect_and_subscribe(p) => r,
@@ -318,7 +344,11 @@ pub async fn stream(
         }
     }
     let _ = adapter.stop_scan().await;
-    if let Some(hrm) = p.characteristics().into_iter().find(|c| c.uuid == HEART_RATE_MEASUREMENT) {
+    if let Some(hrm) = p
+        .characteristics()
+        .into_iter()
+        .find(|c| c.uuid == HEART_RATE_MEASUREMENT)
+    {
         let _ = timeout(STEP_TIMEOUT, p.unsubscribe(&hrm)).await;
     }
     let _ = timeout(STEP_TIMEOUT, p.disconnect()).await;
@@ -351,12 +381,16 @@ pub async fn run(
         });
     };
     let label = device_info(&p).await;
+    // The first connect can fail transiently (BlueZ "le-connection-abort-by-local" and the like
+    // are common with real straps): a few quick tries before giving up.
+    let mut attempt = 0u32;
     let info = loop {
-        let attempt = tokio::select! {
+        attempt += 1;
+        let result = tokio::select! {
             _ = quitting(&mut quit) => return Ok(label),
             r = connect_and_subscribe(&p) => r,
         };
-        match attempt {
+        match result {
             Ok(info) => break info,
             Err(ConnectError::NoHeartRate) => {
                 let _ = p.disconnect().await;
@@ -366,10 +400,15 @@ pub async fn run(
             }
             Err(ConnectError::Failed(detail)) => {
                 let _ = p.disconnect().await;
-                return Err(AppError::Bluetooth {
-                    doing: format!("connecting to {}", scan_label(&label)),
-                    detail: format!("{detail}. Is the strap worn and not connected to another app?"),
-                });
+                if attempt >= FIRST_CONNECT_ATTEMPTS {
+                    return Err(AppError::Bluetooth {
+                        doing: format!("connecting to {}", scan_label(&label)),
+                        detail: format!(
+                            "{detail}. Is the strap worn and not connected to another app?"
+                        ),
+                    });
+                }
+                tokio::time::sleep(super::supervisor::backoff(attempt + 1)).await;
             }
         }
     };
