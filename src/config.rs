@@ -24,6 +24,8 @@ use std::time::Duration;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
+use crate::physiology::zones::{HrMaxFormula, TalkZone, ZoneConfig, ZoneModel};
+
 /// The file name looked for in the user's config directory.
 pub const CONFIG_FILE_NAME: &str = "config.toml";
 /// Environment variable naming a config file (which must then exist).
@@ -43,6 +45,12 @@ pub const MAX_HR_BPM: RangeInclusive<u16> = 100..=240;
 pub const RESTING_HR_BPM: RangeInclusive<u16> = 25..=120;
 /// Allowed `device.watchdog_seconds`.
 pub const WATCHDOG_SECONDS: RangeInclusive<f64> = 1.0..=120.0;
+/// Allowed heart-rate thresholds in `[zones]`, bpm.
+pub const THRESHOLD_BPM: RangeInclusive<f64> = 40.0..=240.0;
+/// `summary.max_gap_seconds` when not set.
+pub const DEFAULT_MAX_GAP: Duration = Duration::from_secs(10);
+/// Allowed `summary.max_gap_seconds`.
+pub const MAX_GAP_SECONDS: RangeInclusive<f64> = 1.0..=600.0;
 
 /// Biological sex, as the training-load formulas (Banister TRIMP) distinguish it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -96,12 +104,49 @@ pub struct StorageSettings {
     pub data_dir: PathBuf,
 }
 
+/// The `[zones]` section: how talk-test zones are drawn, and the zone a workout aims for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ZoneSettings {
+    /// Model, HRmax formula and talk-test calibration.
+    pub config: ZoneConfig,
+    /// The zone the live screen steers toward (`target`, default moderate: the intensity the
+    /// evidence favours for most sessions, WHO 2020).
+    pub target: TalkZone,
+}
+
+impl Default for ZoneSettings {
+    fn default() -> Self {
+        ZoneSettings {
+            config: ZoneConfig::default(),
+            target: TalkZone::Moderate,
+        }
+    }
+}
+
+/// The `[summary]` section: how sessions are summarised.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SummarySettings {
+    /// A silence between two readings longer than this is a gap that counts as nothing
+    /// (`max_gap_seconds`, default 10): a dying strap must not inflate load (Runalyze #2219).
+    pub max_gap: Duration,
+}
+
+impl Default for SummarySettings {
+    fn default() -> Self {
+        SummarySettings {
+            max_gap: DEFAULT_MAX_GAP,
+        }
+    }
+}
+
 /// The validated settings the program runs on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub profile: Profile,
     pub device: DeviceSettings,
     pub storage: StorageSettings,
+    pub zones: ZoneSettings,
+    pub summary: SummarySettings,
     /// The config file that was read, if any.
     pub config_file: Option<PathBuf>,
 }
@@ -118,6 +163,8 @@ impl Settings {
                     .clone()
                     .unwrap_or_else(|| PathBuf::from(FALLBACK_DATA_DIR)),
             },
+            zones: ZoneSettings::default(),
+            summary: SummarySettings::default(),
             config_file: None,
         }
     }
@@ -135,10 +182,12 @@ impl Default for Settings {
 }
 
 /// What a config file says, validated. Keys the file leaves out hold their defaults.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileConfig {
     pub profile: Profile,
     pub device: DeviceSettings,
+    pub zones: ZoneSettings,
+    pub summary: SummarySettings,
     /// `[storage] data_dir` as written: a leading `~` not yet expanded, a relative path not yet
     /// resolved against the file's directory ([`load`] does both).
     pub data_dir: Option<PathBuf>,
@@ -280,6 +329,8 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         profile: file.profile,
         device: file.device,
         storage: StorageSettings { data_dir },
+        zones: file.zones,
+        summary: file.summary,
         config_file,
     })
 }
@@ -524,6 +575,8 @@ fn unknown_key<S: Section>(key: &str) -> String {
         (Profile::NAME, Profile::KEYS),
         (DeviceSettings::NAME, DeviceSettings::KEYS),
         (StorageSection::NAME, StorageSection::KEYS),
+        (ZoneSettings::NAME, ZoneSettings::KEYS),
+        (SummarySettings::NAME, SummarySettings::KEYS),
     ]
     .into_iter()
     .find(|(name, keys)| *name != S::NAME && keys.contains(&key))
@@ -577,7 +630,7 @@ where
 
 impl Section for FileConfig {
     const NAME: &'static str = "";
-    const KEYS: &'static [&'static str] = &["profile", "device", "storage"];
+    const KEYS: &'static [&'static str] = &["profile", "device", "storage", "zones", "summary"];
 
     fn read_key<'de, A: MapAccess<'de>>(
         &mut self,
@@ -588,6 +641,8 @@ impl Section for FileConfig {
         match key {
             "profile" => self.profile = map.next_value_seed(SectionSeed::new())?,
             "device" => self.device = map.next_value_seed(SectionSeed::new())?,
+            "zones" => self.zones = map.next_value_seed(SectionSeed::new())?,
+            "summary" => self.summary = map.next_value_seed(SectionSeed::new())?,
             "storage" => {
                 let storage: StorageSection = map.next_value_seed(SectionSeed::new())?;
                 self.data_dir = storage.data_dir;
@@ -657,6 +712,83 @@ impl Section for DeviceSettings {
             "name" => self.name = Some(read(map, |v| non_empty(path, &v))?),
             "adapter" => self.adapter = Some(read(map, |v| non_empty(path, &v))?),
             "watchdog_seconds" => self.watchdog = read(map, |v| watchdog(path, &v))?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl Section for ZoneSettings {
+    const NAME: &'static str = "zones";
+    const KEYS: &'static [&'static str] = &[
+        "model",
+        "hrmax_formula",
+        "talk_ok_max_hr",
+        "cannot_talk_hr",
+        "light_min_hr",
+        "moderate_min_hr",
+        "target",
+    ];
+
+    fn read_key<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        path: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        let c = &mut self.config;
+        match key {
+            "model" => {
+                c.model = read(map, |v| {
+                    let text = string(path, &v)?;
+                    ZoneModel::from_id(text).ok_or_else(|| {
+                        format!("{path} = {v}: must be \"hrmax\", \"hrr\" or \"talk_test\"")
+                    })
+                })?
+            }
+            "hrmax_formula" => {
+                c.hrmax_formula = read(map, |v| {
+                    let text = string(path, &v)?;
+                    HrMaxFormula::from_id(text).ok_or_else(|| {
+                        format!("{path} = {v}: must be \"tanaka\", \"gellish\" or \"fox\"")
+                    })
+                })?
+            }
+            "talk_ok_max_hr" => c.talk_ok_max_hr = Some(read(map, |v| bpm(path, &v))?),
+            "cannot_talk_hr" => c.cannot_talk_hr = Some(read(map, |v| bpm(path, &v))?),
+            "light_min_hr" => c.light_min_hr = Some(read(map, |v| bpm(path, &v))?),
+            "moderate_min_hr" => c.moderate_min_hr = Some(read(map, |v| bpm(path, &v))?),
+            "target" => {
+                self.target = read(map, |v| {
+                    let text = string(path, &v)?;
+                    TalkZone::from_id(text).ok_or_else(|| {
+                        format!(
+                            "{path} = {v}: must be one of \"very_light\", \"light\", \
+                             \"moderate\", \"vigorous\", \"near_max\""
+                        )
+                    })
+                })?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl Section for SummarySettings {
+    const NAME: &'static str = "summary";
+    const KEYS: &'static [&'static str] = &["max_gap_seconds"];
+
+    fn read_key<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        path: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "max_gap_seconds" => {
+                self.max_gap = read(map, |v| seconds_in(path, &v, &MAX_GAP_SECONDS))?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -771,19 +903,45 @@ fn address(path: &str, value: &toml::Value) -> Result<String, String> {
 }
 
 fn watchdog(path: &str, value: &toml::Value) -> Result<Duration, String> {
+    seconds_in(path, value, &WATCHDOG_SECONDS)
+}
+
+/// A heart rate in bpm, whole or fractional, within [`THRESHOLD_BPM`].
+fn bpm(path: &str, value: &toml::Value) -> Result<f64, String> {
+    let x = match value {
+        toml::Value::Integer(n) => *n as f64,
+        toml::Value::Float(x) => *x,
+        _ => return Err(expected(path, "a heart rate in bpm", value)),
+    };
+    if THRESHOLD_BPM.contains(&x) {
+        Ok(x)
+    } else {
+        Err(format!(
+            "{path} = {value}: must be between {} and {} bpm",
+            THRESHOLD_BPM.start(),
+            THRESHOLD_BPM.end()
+        ))
+    }
+}
+
+fn seconds_in(
+    path: &str,
+    value: &toml::Value,
+    range: &RangeInclusive<f64>,
+) -> Result<Duration, String> {
     let seconds = match value {
         toml::Value::Integer(n) => *n as f64,
         toml::Value::Float(x) => *x,
         _ => return Err(expected(path, "a number of seconds", value)),
     };
     // `contains` is false for NaN, so from_secs_f64 cannot panic below.
-    if WATCHDOG_SECONDS.contains(&seconds) {
+    if range.contains(&seconds) {
         Ok(Duration::from_secs_f64(seconds))
     } else {
         Err(format!(
             "{path} = {value}: must be between {} and {} seconds",
-            WATCHDOG_SECONDS.start(),
-            WATCHDOG_SECONDS.end()
+            range.start(),
+            range.end()
         ))
     }
 }
@@ -873,6 +1031,7 @@ data_dir = "/var/lib/talkzone"
                     watchdog: Duration::from_millis(2500),
                 },
                 data_dir: Some(PathBuf::from("/var/lib/talkzone")),
+                ..FileConfig::default()
             }
         );
     }
@@ -937,7 +1096,7 @@ data_dir = "/var/lib/talkzone"
             &[
                 "config.toml:4:",
                 "display: unknown section",
-                "[profile], [device] and [storage]",
+                "[profile], [device], [storage], [zones] and [summary]",
             ],
         );
         let message = error_of("age = 40\n");
@@ -1122,7 +1281,14 @@ data_dir = "/var/lib/talkzone"
     /// key the file documents is one the parser knows (and the other way round).
     #[test]
     fn shipped_example_values_are_valid() {
-        let keys: Vec<&str> = [Profile::KEYS, DeviceSettings::KEYS, StorageSection::KEYS].concat();
+        let keys: Vec<&str> = [
+            Profile::KEYS,
+            DeviceSettings::KEYS,
+            StorageSection::KEYS,
+            ZoneSettings::KEYS,
+            SummarySettings::KEYS,
+        ]
+        .concat();
         let mut uncommented = Vec::new();
         let mut documented = Vec::new();
         for line in include_str!("../config.toml").lines() {
@@ -1142,6 +1308,43 @@ data_dir = "/var/lib/talkzone"
         let file = parse_str(&uncommented.join("\n")).unwrap();
         assert!(file.profile.age.is_some() && file.device.address.is_some());
         assert!(file.data_dir.is_some());
+        assert_eq!(file.zones.config.talk_ok_max_hr, Some(150.0));
+        assert_eq!(file.zones.config.cannot_talk_hr, Some(172.0));
+    }
+
+    #[test]
+    fn zones_and_summary_sections() {
+        let file = parse_str(
+            "[zones]\nmodel = \"talk_test\"\nhrmax_formula = \"gellish\"\ntalk_ok_max_hr = 150\n\
+             cannot_talk_hr = 171.5\ntarget = \"light\"\n[summary]\nmax_gap_seconds = 30\n",
+        )
+        .unwrap();
+        assert_eq!(file.zones.config.model, ZoneModel::TalkTest);
+        assert_eq!(file.zones.config.hrmax_formula, HrMaxFormula::Gellish);
+        assert_eq!(file.zones.config.cannot_talk_hr, Some(171.5));
+        assert_eq!(file.zones.target, TalkZone::Light);
+        assert_eq!(file.summary.max_gap, Duration::from_secs(30));
+
+        assert_mentions(
+            &error_of("[zones]\nmodel = \"karvonen\"\n"),
+            &[":2:", "zones.model", "\"hrr\""],
+        );
+        assert_mentions(
+            &error_of("[zones]\n\ntalk_ok_max_hr = 300\n"),
+            &[":3:", "zones.talk_ok_max_hr", "between 40 and 240 bpm"],
+        );
+        assert_mentions(
+            &error_of("[zones]\ntarget = \"easy\"\n"),
+            &[":2:", "zones.target", "near_max"],
+        );
+        assert_mentions(
+            &error_of("[summary]\nmax_gap_seconds = 0\n"),
+            &[":2:", "summary.max_gap_seconds"],
+        );
+        assert_mentions(
+            &error_of("[zones]\nmax_gap_seconds = 5\n"),
+            &["zones.max_gap_seconds", "belongs under [summary]"],
+        );
     }
 
     // ---- load: where the file and the data directory come from ----
