@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use btleplug::api::{
     Central, CentralEvent, CentralState, Characteristic, Manager as _, Peripheral as _, ScanFilter,
+    ValueNotification,
 };
 use btleplug::platform::{Adapter, Manager, Peripheral};
 use chrono::Utc;
@@ -246,15 +247,27 @@ async fn device_info(p: &Peripheral) -> DeviceInfo {
     }
 }
 
+/// btleplug's stream of notifications from one peripheral.
+type Notifications = std::pin::Pin<Box<dyn Stream<Item = ValueNotification> + Send>>;
+
+async fn open_notifications(p: &Peripheral) -> Result<Notifications, AppError> {
+    p.notifications()
+        .await
+        .map_err(|e| AppError::from_btleplug("opening the notification stream", e))
+}
+
 /// Run one BLE session on an already found and connected peripheral until `quit`: forward every
 /// notification, watch for loss, reconnect as the [`Supervisor`] decides. Unsubscribes and
-/// disconnects at the end.
+/// disconnects at the end. `notes` must have been opened *before* subscribing: a strap sends
+/// its first packet as soon as the subscription starts, and a stream opened after it misses it
+/// (found by the end-to-end tests).
 pub async fn stream(
     adapter: &Adapter,
     p: &Peripheral,
     watchdog: Duration,
     tx: &EventSender,
     quit: &mut Quit,
+    mut notes: Notifications,
 ) -> Result<(), AppError> {
     let origin = Instant::now();
     let now = || origin.elapsed();
@@ -262,10 +275,6 @@ pub async fn stream(
         .events()
         .await
         .map_err(|e| AppError::from_btleplug("watching the adapter", e))?;
-    let mut notes = p
-        .notifications()
-        .await
-        .map_err(|e| AppError::from_btleplug("opening the notification stream", e))?;
     let mut sup = Supervisor::connected(now(), watchdog);
     let id = p.id();
 
@@ -321,20 +330,19 @@ pub async fn stream(
                                 services: vec![HEART_RATE_SERVICE],
                             })
                             .await;
+                        // Open the stream first, so the first packet after subscribing is kept.
+                        let fresh = open_notifications(p).await;
                         let result = tokio::select! {
                             _ = quitting(quit) => break 'session,
                             r = connect_and_subscribe(p) => r,
                         };
-                        let input = match result {
-                            Ok(_) => match p.notifications().await {
-                                Ok(s) => {
-                                    notes = s;
-                                    let _ = adapter.stop_scan().await;
-                                    Input::ConnectSucceeded
-                                }
-                                Err(_) => Input::ConnectFailed,
-                            },
-                            Err(_) => Input::ConnectFailed,
+                        let input = match (result, fresh) {
+                            (Ok(_), Ok(fresh)) => {
+                                notes = fresh;
+                                let _ = adapter.stop_scan().await;
+                                Input::ConnectSucceeded
+                            }
+                            _ => Input::ConnectFailed,
                         };
                         next.extend(sup.handle(now(), input));
                     }
@@ -383,6 +391,7 @@ pub async fn run(
     let label = device_info(&p).await;
     // The first connect can fail transiently (BlueZ "le-connection-abort-by-local" and the like
     // are common with real straps): a few quick tries before giving up.
+    let notes = open_notifications(&p).await?;
     let mut attempt = 0u32;
     let info = loop {
         attempt += 1;
@@ -422,7 +431,7 @@ pub async fn run(
     {
         return Ok(info);
     }
-    stream(&adapter, &p, watchdog, &tx, &mut quit).await?;
+    stream(&adapter, &p, watchdog, &tx, &mut quit, notes).await?;
     Ok(info)
 }
 

@@ -1,0 +1,398 @@
+//! End to end over the real btleplug path: the `talkzone` binary as the central on bluezoo's
+//! hci1, the strap emulator as the peripheral on hci0 (see tests/support/ble_world.rs and
+//! shared/ble-testing.md). Each test builds its own world, so they run in parallel.
+//!
+//! Waits are conditions with generous deadlines, never sleeps, and nothing asserts on timing.
+//! The one exception is the silent-stall test, where a timed gap *is* the injected fault.
+//! Needs `scripts/test` (bluezoo venv, dbus-daemon); without it these tests fail, never skip.
+
+#![cfg(target_os = "linux")]
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::ble_world::{BleWorld, Running, CENTRAL_ADAPTER, STRAP_ADDRESS, STRAP_NAME};
+use talkzone::protocol::heart_rate::{decode, from_hex};
+
+/// Deadline for anything "eventually seen": connection, reconnection, a reading.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+const STEADY: &str = include_str!("data/scenarios/steady.json");
+const DECODING: &str = include_str!("data/scenarios/decoding.json");
+const STALL: &str = include_str!("data/scenarios/stall.json");
+const MALFORMED: &str = include_str!("data/scenarios/malformed.json");
+
+fn is_reading(v: &Value) -> bool {
+    v.get("hr").is_some()
+}
+
+fn is_event(name: &'static str) -> impl Fn(&Value) -> bool {
+    move |v| v["event"] == name
+}
+
+/// `talkzone live --json` against the emulated strap, for `duration` seconds.
+fn live(world: &BleWorld, duration: u32, extra: &[&str]) -> Running {
+    let mut cmd = world.talkzone();
+    cmd.args([
+        "live",
+        "--adapter",
+        CENTRAL_ADAPTER,
+        "--device",
+        STRAP_ADDRESS,
+    ])
+    .args(["--json", "--duration", &duration.to_string()])
+    .args(extra);
+    world.spawn(cmd)
+}
+
+/// Waits for `n` readings after line `from`; returns the index of the last one.
+fn wait_readings(run: &Running, from: usize, n: usize) -> usize {
+    let mut at = from;
+    for i in 0..n {
+        let what = format!("reading {} of {n} after line {from}", i + 1);
+        at = run.wait_for_json(at, PATIENCE, &what, is_reading).0 + 1;
+    }
+    at - 1
+}
+
+/// The heart rates the emulator sent that decode as readings, in order.
+fn sent_heart_rates(world: &BleWorld) -> Vec<u64> {
+    world
+        .emulator_sent()
+        .iter()
+        .filter_map(|hex| decode(&from_hex(hex).ok()?).ok())
+        .map(|m| u64::from(m.hr))
+        .collect()
+}
+
+/// True if `part` appears in `whole` in order (not necessarily adjacent).
+fn is_subsequence(part: &[u64], whole: &[u64]) -> bool {
+    let mut rest = whole.iter();
+    part.iter().all(|p| rest.any(|w| w == p))
+}
+
+fn received_heart_rates(run: &Running) -> Vec<u64> {
+    run.json()
+        .iter()
+        .filter(|v| is_reading(v))
+        .map(|v| v["hr"].as_u64().expect("hr is a number"))
+        .collect()
+}
+
+#[test]
+fn scan_lists_the_emulated_strap() {
+    let world = BleWorld::start(STEADY);
+    let out = world
+        .talkzone()
+        .args([
+            "scan",
+            "--adapter",
+            CENTRAL_ADAPTER,
+            "--timeout",
+            "5",
+            "--json",
+        ])
+        .output()
+        .expect("run talkzone scan");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "scan failed ({}): {stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found: Value = serde_json::from_str(&stdout).expect("scan --json prints one JSON array");
+    let straps = found.as_array().expect("a JSON array");
+    let strap = straps
+        .iter()
+        .find(|s| s["address"] == STRAP_ADDRESS)
+        .unwrap_or_else(|| panic!("{STRAP_ADDRESS} not in {found}"));
+    assert_eq!(strap["name"], STRAP_NAME);
+    assert!(strap.get("rssi").is_some(), "no rssi key in {strap}");
+}
+
+#[test]
+fn live_decodes_every_field_exactly() {
+    let world = BleWorld::start(DECODING);
+    let capture = world.dir().join("capture.jsonl");
+    let capture_arg = capture.to_str().expect("utf-8 temp path");
+    let mut run = live(&world, 15, &["--watchdog", "30", "--capture", capture_arg]);
+
+    let (_, connected) =
+        run.wait_for_json(0, PATIENCE, "the connected event", is_event("connected"));
+    assert_eq!(connected["address"], STRAP_ADDRESS);
+    assert_eq!(connected["name"], STRAP_NAME);
+    assert_eq!(connected["battery_percent"], 87);
+    assert_eq!(connected["body_location"], "chest");
+
+    // Hand-decoded from tests/data/scenarios/decoding.json (HRS 1.0, science.md §8):
+    // (hr, contact, energy_kj, rr_raw, rr_ms); rr_ms = raw * 1000 / 1024, exact in binary.
+    let expected = [
+        (
+            72,
+            json!(true),
+            json!(null),
+            json!([820]),
+            json!([800.78125]),
+        ),
+        (65, json!(null), json!(null), json!([]), json!([])),
+        (80, json!(false), json!(null), json!([]), json!([])),
+        // 16-bit format: 07 2c 01 = 300 bpm, which 8 bits cannot hold.
+        (300, json!(true), json!(null), json!([]), json!([])),
+        // 16-bit format with a small value and energy: 09 48 00 02 01.
+        (72, json!(null), json!(258), json!([]), json!([])),
+        // Energy shifts the RR start; three RR in one packet.
+        (
+            140,
+            json!(true),
+            json!(16),
+            json!([437, 432, 429]),
+            json!([426.7578125, 421.875, 418.9453125]),
+        ),
+        // The raw example from the issue: 16 48 54 01 ec 02.
+        (
+            72,
+            json!(true),
+            json!(null),
+            json!([340, 748]),
+            json!([332.03125, 730.46875]),
+        ),
+        // Every flag with a 16-bit HR: 1f b4 00 01 02 50 01.
+        (180, json!(true), json!(513), json!([336]), json!([328.125])),
+        // RR flag set with no interval: a reading without RR, not an error.
+        (60, json!(null), json!(null), json!([]), json!([])),
+        (
+            255,
+            json!(false),
+            json!(null),
+            json!([1024, 1023, 2048]),
+            json!([1000.0, 999.0234375, 2000.0]),
+        ),
+        // Reserved flag bits (e6) are ignored: contact detected, 80 bpm.
+        (80, json!(true), json!(null), json!([]), json!([])),
+        (95, json!(null), json!(65535), json!([]), json!([])),
+    ];
+    wait_readings(&run, 0, expected.len());
+    let readings: Vec<Value> = run.json().into_iter().filter(is_reading).collect();
+    // The emulator sends its first packet the moment the subscription starts.
+    assert_eq!(
+        readings[0]["hr"], 72,
+        "the strap's first packet is missing: talkzone must open its notification stream before \
+         it subscribes, or a packet sent right after subscribing is lost; readings: {readings:#?}"
+    );
+    for (i, (hr, contact, energy, rr_raw, rr_ms)) in expected.iter().enumerate() {
+        let r = &readings[i];
+        let what = format!("reading {i}: {r}");
+        assert_eq!(r["hr"], *hr, "{what}");
+        assert_eq!(r["contact"], *contact, "{what}");
+        assert_eq!(r["energy_kj"], *energy, "{what}");
+        assert_eq!(r["rr_raw"], *rr_raw, "{what}");
+        assert_eq!(r["rr_ms"], *rr_ms, "{what}");
+        assert_eq!(r["source"], "ble", "{what}");
+        assert!(r["t"].is_string(), "{what}");
+    }
+    let bad: Vec<Value> = run
+        .json()
+        .into_iter()
+        .filter(is_event("bad_packet"))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "no packet of this scenario is malformed: {bad:?}"
+    );
+
+    let status = run.wait_exit(PATIENCE);
+    assert!(
+        status.success(),
+        "live should exit 0 at the end of --duration: {status}"
+    );
+
+    // The capture holds the strap's bytes exactly, in the order sent.
+    let captured: Vec<String> = std::fs::read_to_string(&capture)
+        .expect("--capture wrote a file")
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|v| v["hex"].as_str().map(str::to_owned))
+        .collect();
+    let sent = world.emulator_sent();
+    assert!(captured.len() >= expected.len(), "capture: {captured:?}");
+    assert_eq!(
+        captured[..],
+        sent[..captured.len()],
+        "the capture must equal what the strap sent"
+    );
+}
+
+#[test]
+fn link_loss_is_reported_and_recovered() {
+    let world = BleWorld::start(STEADY);
+    let run = live(&world, 120, &["--watchdog", "30"]);
+    let (connected, _) =
+        run.wait_for_json(0, PATIENCE, "the connected event", is_event("connected"));
+    let before = wait_readings(&run, connected, 5);
+
+    world.disconnect_central();
+
+    let (lost, event) = run.wait_for_json(
+        before,
+        PATIENCE,
+        "the disconnected event",
+        is_event("disconnected"),
+    );
+    assert_eq!(event["reason"], "disconnected", "{event}");
+    let (back, event) = run.wait_for_json(
+        lost,
+        PATIENCE,
+        "the reconnected event",
+        is_event("reconnected"),
+    );
+    assert!(event["gap_s"].as_f64().is_some_and(|g| g >= 0.0), "{event}");
+    wait_readings(&run, back, 5);
+
+    // One session with a gap: no second "connected", and every reading is a packet the strap
+    // sent, in order (the emulator continues its scenario across the reconnect).
+    let events: Vec<Value> = run
+        .json()
+        .into_iter()
+        .filter(|v| v.get("event").is_some())
+        .collect();
+    assert_eq!(
+        events.iter().filter(|e| e["event"] == "connected").count(),
+        1,
+        "{events:?}"
+    );
+    let subscriptions = world
+        .emulator_lines()
+        .iter()
+        .filter(|l| *l == "SUBSCRIBED")
+        .count();
+    assert!(
+        subscriptions >= 2,
+        "talkzone should have subscribed again on the same strap"
+    );
+    let received = received_heart_rates(&run);
+    let sent = sent_heart_rates(&world);
+    assert!(
+        is_subsequence(&received, &sent),
+        "received {received:?}, sent {sent:?}"
+    );
+}
+
+#[test]
+fn watchdog_notices_a_strap_that_dies_silently() {
+    let mut world = BleWorld::start(STEADY);
+    let run = live(&world, 120, &["--watchdog", "3"]);
+    let (connected, _) =
+        run.wait_for_json(0, PATIENCE, "the connected event", is_event("connected"));
+    let before = wait_readings(&run, connected, 5);
+
+    // The fault: the strap vanishes without a disconnect (bluezoo reports none) and comes back
+    // about 8 s later. This wait is the injected gap, not synchronisation.
+    world.kill_emulator();
+    std::thread::sleep(Duration::from_secs(8));
+    world.restart_emulator(STEADY);
+
+    let (lost, event) = run.wait_for_json(
+        before,
+        PATIENCE,
+        "the watchdog disconnect",
+        is_event("disconnected"),
+    );
+    assert_eq!(event["reason"], "watchdog", "{event}");
+    let (back, _) = run.wait_for_json(
+        lost,
+        PATIENCE,
+        "the reconnected event",
+        is_event("reconnected"),
+    );
+    wait_readings(&run, back, 5);
+}
+
+#[test]
+fn watchdog_recovers_from_a_stall_without_disconnect() {
+    let world = BleWorld::start(STALL);
+    let run = live(&world, 120, &["--watchdog", "3"]);
+    let (connected, _) =
+        run.wait_for_json(0, PATIENCE, "the connected event", is_event("connected"));
+    // The scenario sends five packets of 70 bpm before its stall; see a few of them.
+    let before = wait_readings(&run, connected, 3);
+    assert_eq!(received_heart_rates(&run)[..3], [70, 70, 70]);
+
+    // The strap stays connected and alive but sends nothing for 8 s (stall_ms in the scenario).
+    let (lost, event) = run.wait_for_json(
+        before,
+        PATIENCE,
+        "the watchdog disconnect",
+        is_event("disconnected"),
+    );
+    assert_eq!(event["reason"], "watchdog", "{event}");
+    run.wait_for_json(
+        lost,
+        PATIENCE,
+        "the reconnected event",
+        is_event("reconnected"),
+    );
+    run.wait_for_json(lost, PATIENCE, "readings after the stall", |v| {
+        v["hr"] == 90
+    });
+}
+
+#[test]
+fn malformed_packets_are_reported_and_good_ones_still_arrive() {
+    let world = BleWorld::start(MALFORMED);
+    let run = live(&world, 120, &["--watchdog", "30"]);
+    let (connected, _) =
+        run.wait_for_json(0, PATIENCE, "the connected event", is_event("connected"));
+    run.wait_for_json(connected, PATIENCE, "the last good reading (66 bpm)", |v| {
+        v["hr"] == 66
+    });
+
+    // The scenario's first pass, in order: empty, flags only, truncated uint16 HR, energy flag
+    // without its bytes, a dangling RR byte, each between good packets.
+    let expected = [
+        json!({"hr": 61}),
+        json!({"bad": ""}),
+        json!({"hr": 62}),
+        json!({"bad": "00"}),
+        json!({"hr": 63}),
+        json!({"bad": "0148"}),
+        json!({"hr": 64}),
+        json!({"bad": "0848"}),
+        json!({"hr": 65}),
+        json!({"bad": "104854"}),
+        json!({"hr": 66}),
+    ];
+    let items: Vec<Value> = run
+        .json()
+        .iter()
+        .skip_while(|v| v["event"] != "connected")
+        .filter(|v| is_reading(v) || v["event"] == "bad_packet")
+        .take(expected.len())
+        .cloned()
+        .collect();
+    assert_eq!(items.len(), expected.len(), "data items: {items:#?}");
+    assert_eq!(
+        items[0]["hr"], 61,
+        "the strap's first packet (sent as soon as the subscription starts) is missing: {items:#?}"
+    );
+    for (item, want) in items.iter().zip(&expected) {
+        if let Some(hr) = want.get("hr") {
+            assert_eq!(
+                item["hr"], *hr,
+                "expected a reading of {hr}, got {item}; all: {items:#?}"
+            );
+        } else {
+            assert_eq!(
+                item["event"], "bad_packet",
+                "expected {want}, got {item}; all: {items:#?}"
+            );
+            assert_eq!(item["hex"], want["bad"], "{item}");
+            assert!(
+                item["error"].as_str().is_some_and(|e| !e.is_empty()),
+                "{item}"
+            );
+        }
+    }
+}
