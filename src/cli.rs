@@ -32,9 +32,81 @@ pub enum Command {
     /// List heart-rate straps nearby (name, address, signal strength).
     #[command(after_help = EXIT_CODES_HELP)]
     Scan(ScanArgs),
-    /// Stream a workout: heart rate, contact, RR intervals, link changes.
+    /// Stream a workout: heart rate, talk-test zone, RR intervals, link changes; record it and
+    /// summarise it at the end.
     #[command(after_help = EXIT_CODES_HELP)]
     Live(LiveArgs),
+    /// Show your talk-test zones: the model, HRmax and HRrest used, each zone in bpm.
+    Zones(JsonArgs),
+    /// List recorded sessions: date, duration, class, average HR, load.
+    Sessions(JsonArgs),
+    /// Summarise one session: time in zones, class, moderate-equivalent minutes, load.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Summary(SummaryArgs),
+    /// This week (Monday to Sunday) against the WHO 150-300 min guideline.
+    Week(WeekArgs),
+    /// Log something talkzone cannot measure.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Delete a recorded session (asks first).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Delete(DeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// A session id (see `talkzone sessions`), or `last`.
+    #[arg(default_value = "last", value_name = "ID|last")]
+    pub session: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also draw heart rate over time with the zone bands to FILE.svg.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct WeekArgs {
+    /// Any day of the week to show (YYYY-MM-DD, local); default today.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<chrono::NaiveDate>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also draw the daily minutes per zone to FILE.svg.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// A day of muscle-strengthening exercise (WHO: at least 2 a week).
+    Strength(LogStrengthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogStrengthArgs {
+    /// The day (YYYY-MM-DD, local); default today.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The session id (see `talkzone sessions`).
+    #[arg(value_name = "ID")]
+    pub id: i64,
+    /// Delete without asking.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]
@@ -89,6 +161,9 @@ pub struct LiveArgs {
     /// watchdog_seconds, default 5).
     #[arg(long, value_name = "S")]
     pub watchdog: Option<f64>,
+    /// Do not store the session (it is shown, and captured with --capture, but not recorded).
+    #[arg(long)]
+    pub no_record: bool,
     /// How long to look for the strap before giving up, in seconds.
     #[arg(long, default_value_t = 20.0, value_name = "S")]
     pub scan_timeout: f64,

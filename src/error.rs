@@ -27,6 +27,10 @@ pub enum Exit {
     PermissionDenied = 8,
     /// An input file (capture to replay) could not be read.
     Input = 9,
+    /// The database could not be opened: not talkzone's, damaged, or from a newer version.
+    Store = 10,
+    /// No such session.
+    NotFound = 11,
 }
 
 /// The exit-code table as shown at the end of `--help`.
@@ -35,19 +39,30 @@ Exit codes:
   0  success (also after Ctrl-C or --duration)
   1  other error
   2  bad command-line usage
-  3  config file error (the message names the file, line and key)
+  3  config error (the message names the file, line and key, or the setting to add)
   4  Bluetooth not available: no adapter, or the Bluetooth service (BlueZ) is not running
   5  Bluetooth adapter is powered off
   6  no heart-rate strap found in time
   7  the chosen device has no Heart Rate Service (0x180D)
   8  permission denied by the operating system
-  9  an input file (e.g. --replay capture) could not be read";
+  9  an input file (e.g. --replay capture) could not be read
+ 10  the database could not be used (not talkzone's, damaged, newer version, locked)
+ 11  no such session";
 
 /// An error that ends a command, with its message and exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+
+    #[error("{0}")]
+    Zones(String),
+
+    #[error(transparent)]
+    Store(#[from] crate::store::db::StoreError),
+
+    #[error("{0}")]
+    NotFound(String),
 
     #[error(
         "Bluetooth service not reachable ({detail}).\n\
@@ -99,7 +114,10 @@ impl AppError {
     /// The exit code for this error.
     pub fn exit(&self) -> Exit {
         match self {
-            AppError::Config(_) => Exit::Config,
+            AppError::Config(_) | AppError::Zones(_) => Exit::Config,
+            AppError::Store(crate::store::db::StoreError::NoSuchSession { .. })
+            | AppError::NotFound(_) => Exit::NotFound,
+            AppError::Store(_) => Exit::Store,
             AppError::BluetoothUnavailable { .. } | AppError::NoAdapter => {
                 Exit::BluetoothUnavailable
             }
@@ -168,6 +186,8 @@ mod tests {
             (Exit::NotHeartRate, "7  the chosen device"),
             (Exit::PermissionDenied, "8  permission"),
             (Exit::Input, "9  an input file"),
+            (Exit::Store, "10  the database"),
+            (Exit::NotFound, "11  no such session"),
         ] {
             assert!(EXIT_CODES_HELP.contains(line), "{line}");
             assert_eq!(

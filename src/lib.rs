@@ -16,6 +16,7 @@ pub mod physiology;
 pub mod pipeline;
 pub mod protocol;
 pub mod reading;
+pub mod session;
 pub mod source;
 pub mod store;
 pub mod ui;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use talkzone::cli::{Cli, Command};
+use talkzone::cli::{Cli, Command, LogCommand};
 use talkzone::commands;
 
 fn main() -> ExitCode {
@@ -11,6 +11,12 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Scan(args) => commands::scan::run(&cli, args),
         Command::Live(args) => commands::live::run(&cli, args),
+        Command::Zones(args) => commands::zones::run(&cli, args),
+        Command::Sessions(args) => commands::sessions::run(&cli, args),
+        Command::Summary(args) => commands::summary::run(&cli, args),
+        Command::Week(args) => commands::week::run(&cli, args),
+        Command::Log(LogCommand::Strength(args)) => commands::log::strength(&cli, args),
+        Command::Delete(args) => commands::delete::run(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

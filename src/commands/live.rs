@@ -1,10 +1,11 @@
 //! `talkzone live`: stream a workout from a strap, a capture replay or the simulator through the
-//! one pipeline, print each reading, optionally capture the raw packets, and end cleanly on
-//! Ctrl-C, SIGTERM, `--duration` or the end of the source.
+//! one pipeline, show each reading with its talk-test zone, record it (unless `--no-record`),
+//! optionally capture the raw packets, end cleanly on Ctrl-C, SIGTERM, `--duration` or the end
+//! of the source, and print the session's summary.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::sync::{mpsc, watch};
@@ -12,11 +13,15 @@ use tokio::sync::{mpsc, watch};
 use crate::cli::{Cli, LiveArgs};
 use crate::config::Settings;
 use crate::error::AppError;
+use crate::physiology::summary::SummaryOptions;
+use crate::physiology::zones::ZoneTable;
 use crate::pipeline::{self, Output};
 use crate::protocol::capture;
+use crate::session::{self, Recording};
 use crate::source::ble::scan::Wanted;
 use crate::source::ble::transport::{self, quitting, Quit};
 use crate::source::{replay, simulator, LinkEvent, SourceEvent, SourceKind};
+use crate::store::db::Db;
 use crate::store::{private, strap};
 use crate::ui;
 
@@ -38,9 +43,11 @@ struct LivePlan {
     wanted: Wanted,
     capture: Option<PathBuf>,
     data_dir: PathBuf,
+    zones: ZoneTable,
+    summary: SummaryOptions,
 }
 
-fn plan(settings: &Settings, args: &LiveArgs) -> Result<LivePlan, AppError> {
+fn plan(settings: &Settings, args: &LiveArgs, zones: ZoneTable) -> Result<LivePlan, AppError> {
     let kind = if args.simulate {
         SourceKind::Simulator {
             fast: args.fast,
@@ -94,13 +101,24 @@ fn plan(settings: &Settings, args: &LiveArgs) -> Result<LivePlan, AppError> {
         wanted,
         capture: args.capture.clone(),
         data_dir: settings.storage.data_dir.clone(),
+        zones,
+        summary: session::summary_options(settings),
     })
 }
 
 /// Run a live session.
 pub fn run(cli: &Cli, args: &LiveArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
-    let plan = plan(&settings, args)?;
+    let db = if args.no_record {
+        None
+    } else {
+        Some(super::open_db(&settings)?)
+    };
+    let zones = session::zones_in_force(&settings, None)?;
+    for note in &zones.notes {
+        eprintln!("talkzone: {note}");
+    }
+    let plan = plan(&settings, args, zones.table)?;
     // Read a replay before anything starts, so a bad file fails at once with its name.
     let replayed = match &plan.kind {
         SourceKind::Replay { path, .. } => {
@@ -119,7 +137,7 @@ pub fn run(cli: &Cli, args: &LiveArgs) -> Result<(), AppError> {
         })?),
         None => None,
     };
-    super::runtime()?.block_on(session(plan, replayed, capture_file))
+    super::runtime()?.block_on(stream(plan, replayed, capture_file, db))
 }
 
 /// Counts for the closing line.
@@ -131,10 +149,11 @@ struct Tally {
     gap_time: Duration,
 }
 
-async fn session(
+async fn stream(
     plan: LivePlan,
     replayed: Option<Vec<SourceEvent>>,
     capture_file: Option<std::fs::File>,
+    mut db: Option<Db>,
 ) -> Result<(), AppError> {
     let (tx, mut rx) = mpsc::channel::<SourceEvent>(256);
     let (quit_tx, quit_rx) = watch::channel(false);
@@ -183,6 +202,10 @@ async fn session(
     let mut tally = Tally::default();
     let mut stdout = std::io::stdout();
     let mut stopping = false;
+    let mut recording: Option<Recording> = None;
+    // Commits recorded readings even when the strap goes quiet (at least once a second).
+    let mut commit_tick = tokio::time::interval(Duration::from_millis(500));
+    commit_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     loop {
         let event = tokio::select! {
@@ -195,6 +218,12 @@ async fn session(
                 let _ = quit_tx.send(true);
                 continue;
             }
+            _ = commit_tick.tick() => {
+                if let Some(r) = recording.as_mut() {
+                    r.tick(Instant::now())?;
+                }
+                continue;
+            }
         };
         if let Some(w) = capture.as_mut() {
             let line = capture::event_line(&event);
@@ -204,6 +233,23 @@ async fn session(
             }
         }
         let out = pipeline::process(event, tag);
+        if let Some(db) = db.take() {
+            let start = match &out {
+                Output::Reading(r) => r.t,
+                Output::Link { t, .. } | Output::BadPacket { t, .. } => *t,
+            };
+            recording = Some(Recording::start(
+                db,
+                start,
+                tag,
+                None,
+                &plan.zones,
+                plan.summary,
+            )?);
+        }
+        if let Some(r) = recording.as_mut() {
+            r.record(&out, Instant::now())?;
+        }
         match &out {
             Output::Reading(_) => tally.readings += 1,
             Output::BadPacket { .. } => tally.bad_packets += 1,
@@ -232,8 +278,8 @@ async fn session(
             Output::Link { .. } => {}
         }
         let line = match plan.format {
-            Format::Json => ui::json::output(&out).to_string(),
-            Format::Plain => ui::lines::output(&out),
+            Format::Json => ui::json::output(&out, Some(&plan.zones)).to_string(),
+            Format::Plain => ui::lines::output(&out, Some(&plan.zones)),
         };
         if let Err(e) = writeln!(stdout, "{line}") {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -247,8 +293,13 @@ async fn session(
 
     let result = source
         .await
-        .map_err(|e| AppError::Other(format!("the source task failed: {e}")))?;
-    result?;
+        .map_err(|e| AppError::Other(format!("the source task failed: {e}")));
+    // Whatever happened to the source, what was recorded is kept and summarised.
+    let finished = match recording {
+        Some(r) => r.finish()?,
+        None => None,
+    };
+    result??;
     let closing = format!(
         "session ended: {} readings, {} malformed packets skipped, {} gaps{}",
         tally.readings,
@@ -264,9 +315,19 @@ async fn session(
         }
     );
     match plan.format {
-        Format::Json => eprintln!("{closing}"),
+        Format::Json => {
+            eprintln!("{closing}");
+            if let Some((id, summary)) = &finished {
+                let mut v = ui::report::summary_json(*id, summary);
+                v["event"] = serde_json::json!("summary");
+                let _ = writeln!(stdout, "{v}");
+            }
+        }
         Format::Plain => {
             let _ = writeln!(stdout, "{closing}");
+            if let Some((id, summary)) = &finished {
+                let _ = write!(stdout, "\n{}", ui::report::summary(*id, summary));
+            }
         }
     }
     Ok(())

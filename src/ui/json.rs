@@ -5,22 +5,31 @@
 
 use serde_json::{json, Value};
 
+use crate::physiology::summary::has_signal;
+use crate::physiology::zones::ZoneTable;
 use crate::pipeline::Output;
 use crate::protocol::capture::{format_time, link_event_json};
 use crate::protocol::heart_rate::to_hex;
 
-/// The JSON object for one pipeline output.
-pub fn output(o: &Output) -> Value {
+/// The JSON object for one pipeline output; with `zones`, readings carry `zone` (the talk-test
+/// zone id, `null` without a signal).
+pub fn output(o: &Output, zones: Option<&ZoneTable>) -> Value {
     match o {
-        Output::Reading(r) => json!({
-            "t": format_time(r.t),
-            "hr": r.hr,
-            "contact": r.contact,
-            "energy_kj": r.energy_kj,
-            "rr_ms": r.rr_ms(),
-            "rr_raw": r.rr,
-            "source": r.source,
-        }),
+        Output::Reading(r) => {
+            let mut v = json!({
+                "t": format_time(r.t),
+                "hr": r.hr,
+                "contact": r.contact,
+                "energy_kj": r.energy_kj,
+                "rr_ms": r.rr_ms(),
+                "rr_raw": r.rr,
+                "source": r.source,
+            });
+            if let Some(z) = zones {
+                v["zone"] = json!(has_signal(r).then(|| z.zone_of(f64::from(r.hr)).id()));
+            }
+            v
+        }
         Output::Link { t, event } => link_event_json(*t, event),
         Output::BadPacket { t, bytes, error } => json!({
             "t": format_time(*t),
@@ -48,7 +57,7 @@ mod tests {
             source: Source::Ble,
         };
         assert_eq!(
-            output(&Output::Reading(r)).to_string(),
+            output(&Output::Reading(r), None).to_string(),
             r#"{"contact":null,"energy_kj":12,"hr":72,"rr_ms":[800.78125,1000.0],"rr_raw":[820,1024],"source":"ble","t":"2026-11-25T07:00:00.000Z"}"#
         );
     }

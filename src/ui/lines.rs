@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Local, Utc};
 
+use crate::physiology::summary::has_signal;
+use crate::physiology::zones::ZoneTable;
 use crate::pipeline::Output;
 use crate::protocol::heart_rate::to_hex;
 use crate::reading::{Contact, Reading};
@@ -22,8 +24,12 @@ pub fn human_duration(d: std::time::Duration) -> String {
     }
 }
 
-fn reading(r: &Reading) -> String {
+fn reading(r: &Reading, zones: Option<&ZoneTable>) -> String {
     let mut line = format!("{}  {:>3} bpm", clock(r.t), r.hr);
+    if let Some(z) = zones.filter(|_| has_signal(r)) {
+        let zone = z.zone_of(f64::from(r.hr));
+        line.push_str(&format!("  {:<10} {:<22}", zone.label(), zone.cue()));
+    }
     match r.contact {
         Contact::Detected => {}
         Contact::NotDetected => line.push_str("  NO SKIN CONTACT (wet the electrodes)"),
@@ -39,10 +45,10 @@ fn reading(r: &Reading) -> String {
     line
 }
 
-/// The line for one pipeline output.
-pub fn output(o: &Output) -> String {
+/// The line for one pipeline output; with `zones`, readings show their talk-test zone.
+pub fn output(o: &Output, zones: Option<&ZoneTable>) -> String {
     match o {
-        Output::Reading(r) => reading(r),
+        Output::Reading(r) => reading(r, zones),
         Output::Link { t, event } => {
             let what = match event {
                 LinkEvent::Connected(info) => {
@@ -97,19 +103,61 @@ mod tests {
     #[test]
     fn link_lines() {
         let t = Utc::now();
-        let line = output(&Output::Link {
-            t,
-            event: LinkEvent::Reconnected {
-                gap: Duration::from_secs(7),
+        let line = output(
+            &Output::Link {
+                t,
+                event: LinkEvent::Reconnected {
+                    gap: Duration::from_secs(7),
+                },
             },
-        });
+            None,
+        );
         assert!(line.ends_with("-- back after 7 s"), "{line}");
-        let line = output(&Output::Link {
-            t,
-            event: LinkEvent::Lost {
-                reason: LossReason::Watchdog,
+        let line = output(
+            &Output::Link {
+                t,
+                event: LinkEvent::Lost {
+                    reason: LossReason::Watchdog,
+                },
             },
-        });
+            None,
+        );
         assert!(line.contains("strap lost"), "{line}");
+    }
+
+    #[test]
+    fn readings_show_their_zone_and_contact() {
+        use crate::physiology::zones::{zone_table, PersonInputs, ZoneConfig};
+        use crate::reading::{Contact, Source};
+        let zones = zone_table(
+            &ZoneConfig::default(),
+            &PersonInputs {
+                age: Some(40),
+                ..PersonInputs::default()
+            },
+        )
+        .unwrap();
+        let r = Reading {
+            t: Utc::now(),
+            hr: 130,
+            contact: Contact::Detected,
+            energy_kj: None,
+            rr: vec![],
+            source: Source::Simulator,
+        };
+        let line = output(&Output::Reading(r.clone()), Some(&zones));
+        assert!(
+            line.contains("130 bpm  Moderate   you can talk, not sing"),
+            "{line}"
+        );
+        let off = Reading {
+            contact: Contact::NotDetected,
+            ..r
+        };
+        let line = output(&Output::Reading(off), Some(&zones));
+        assert!(
+            line.contains("NO SKIN CONTACT") && !line.contains("Moderate"),
+            "{line}"
+        );
     }
 }

@@ -1,0 +1,43 @@
+//! `talkzone delete ID`: remove a session with its readings, after asking (`--yes` skips the
+//! question; without a terminal to ask on, `--yes` is required).
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::cli::{Cli, DeleteArgs};
+use crate::error::AppError;
+use crate::ui::report::{local_when, minutes};
+
+/// Delete a session.
+pub fn run(cli: &Cli, args: &DeleteArgs) -> Result<(), AppError> {
+    let settings = super::settings(cli)?;
+    let mut db = super::open_db(&settings)?;
+    let row = super::summary::find(&db, &args.id.to_string())?;
+    if !args.yes {
+        let what = format!(
+            "session {} ({}, {}{})",
+            row.id,
+            local_when(row.start),
+            row.active_s
+                .map(minutes)
+                .unwrap_or_else(|| "unfinished".into()),
+            row.class
+                .as_deref()
+                .map(|c| format!(", {c}"))
+                .unwrap_or_default()
+        );
+        if !std::io::stdin().is_terminal() {
+            return Err(AppError::Other(format!(
+                "not deleting {what}: no terminal to confirm on; add --yes to delete without asking"
+            )));
+        }
+        eprint!("Delete {what} and all its readings? This cannot be undone. [y/N] ");
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            return super::print("Not deleted.\n");
+        }
+    }
+    db.delete_session(row.id)?;
+    super::print(&format!("Deleted session {}.\n", row.id))
+}

@@ -1,0 +1,307 @@
+//! A workout session's life in the imperative shell: which zones are in force, recording every
+//! reading to the store while it runs, summarising it at the end (with the flags that need other
+//! days), and recovering sessions that a killed process left unfinished.
+//!
+//! Physiology stays pure in [`crate::physiology`]; storage stays dumb in [`crate::store::db`];
+//! this module is where the two meet, so `live`, `import` and recovery share one way to finish
+//! a session.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Days, Local, NaiveDate, TimeZone, Utc};
+
+use crate::config::Settings;
+use crate::error::AppError;
+use crate::physiology::summary::{summarise, Flag, Summary, SummaryOptions};
+use crate::physiology::week::{hard_day_after_hard_day, SessionDigest};
+use crate::physiology::zones::{zone_table, PersonInputs, ZoneTable};
+use crate::pipeline::Output;
+use crate::reading::{Reading, Source};
+use crate::source::{DeviceInfo, LinkEvent};
+use crate::store::db::{Db, Listing, NewSession, Recorder, SessionId, SessionRow, SessionStatus};
+use crate::store::lock::{self, RecordingLock};
+
+/// The age zones assume when the profile has neither an age nor a measured HRmax, so a first
+/// run with no config still shows sensible zones (and says how to make them personal).
+pub const ASSUMED_AGE: u8 = 40;
+
+/// The zone table to use now, and anything the user should be told about it.
+#[derive(Debug, Clone)]
+pub struct ZonesInForce {
+    pub table: ZoneTable,
+    /// E.g. "zones assume age 40: set [profile] age or max_hr in your config".
+    pub notes: Vec<String>,
+}
+
+/// The zones in force for these settings. `baseline_resting_hr` is the morning-check baseline,
+/// when one exists (it wins over `profile.resting_hr`, science.md §2).
+pub fn zones_in_force(
+    settings: &Settings,
+    baseline_resting_hr: Option<f64>,
+) -> Result<ZonesInForce, AppError> {
+    let mut person = PersonInputs::from_profile(&settings.profile, baseline_resting_hr);
+    let mut notes = Vec::new();
+    let assumed = person.age.is_none() && person.max_hr.is_none();
+    if assumed {
+        person.age = Some(ASSUMED_AGE);
+        notes.push(format!(
+            "zones assume age {ASSUMED_AGE}: set [profile] age (or max_hr) in your config for \
+             zones of your own (`talkzone zones` shows them)"
+        ));
+    }
+    let mut table =
+        zone_table(&settings.zones.config, &person).map_err(|e| AppError::Zones(e.to_string()))?;
+    if assumed {
+        table.max_hr_source = format!(
+            "{} (age {ASSUMED_AGE} assumed: profile.age not set)",
+            table.max_hr_source
+        );
+    }
+    Ok(ZonesInForce { table, notes })
+}
+
+/// Summary options from the settings.
+pub fn summary_options(settings: &Settings) -> SummaryOptions {
+    SummaryOptions {
+        max_gap: settings.summary.max_gap,
+        sex: settings.profile.sex,
+        exercise_end: None,
+    }
+}
+
+/// The stored summary of a finished session, if it has one that parses.
+pub fn stored_summary(row: &SessionRow) -> Option<Summary> {
+    serde_json::from_str(row.summary_json.as_deref()?).ok()
+}
+
+/// The local calendar date an instant falls on (what a person calls "that day").
+pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&Local).date_naive()
+}
+
+/// UTC bounds of local date `d` (start inclusive, next day's start exclusive).
+pub fn local_day_bounds(d: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = |d: NaiveDate| {
+        let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+        Local
+            .from_local_datetime(&midnight)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
+    };
+    let next = d.checked_add_days(Days::new(1)).unwrap_or(d);
+    (start(d), start(next))
+}
+
+/// Digests of the finished sessions that started on local date `d`, except `skip`.
+pub fn digests_on(
+    db: &Db,
+    d: NaiveDate,
+    skip: Option<SessionId>,
+) -> Result<Vec<SessionDigest>, AppError> {
+    let (from, to) = local_day_bounds(d);
+    Ok(db
+        .sessions_between(from, to)?
+        .iter()
+        .filter(|row| Some(row.id) != skip)
+        .filter_map(|row| {
+            let s = stored_summary(row)?;
+            Some(SessionDigest::from_summary(
+                &s,
+                row.start.with_timezone(&Local).naive_local(),
+            ))
+        })
+        .collect())
+}
+
+/// Summarise `readings` as session `id` and store the result with `status`. Adds the flags that
+/// need other days (a hard day right after a hard day).
+pub fn finish(
+    db: &mut Db,
+    id: SessionId,
+    start: DateTime<Utc>,
+    readings: &[Reading],
+    zones: &ZoneTable,
+    opts: &SummaryOptions,
+    status: SessionStatus,
+) -> Result<Summary, AppError> {
+    let mut summary = summarise(readings, zones, opts);
+    let day = local_date(start);
+    let mut today = digests_on(db, day, Some(id))?;
+    today.push(SessionDigest::from_summary(
+        &summary,
+        start.with_timezone(&Local).naive_local(),
+    ));
+    if let Some(yesterday) = day.checked_sub_days(Days::new(1)) {
+        let before = digests_on(db, yesterday, None)?;
+        if hard_day_after_hard_day(&today, &before)
+            && !summary.flags.contains(&Flag::HardDayAfterHardDay)
+        {
+            summary.flags.push(Flag::HardDayAfterHardDay);
+        }
+    }
+    let json = serde_json::to_string(&summary)
+        .map_err(|e| AppError::Other(format!("cannot encode the summary: {e}")))?;
+    let listing = Listing {
+        class: Some(summary.class.id().to_owned()),
+        avg_hr: summary.avg_hr,
+        max_hr: summary.max_hr,
+        active_s: Some(summary.active_s),
+        moderate_equivalent_min: Some(summary.moderate_equivalent_min),
+        trimp: Some(summary.trimp),
+    };
+    let end = summary.end.unwrap_or(start);
+    db.finish_session(id, end, status, &json, &listing)?;
+    Ok(summary)
+}
+
+/// The folder holding the database (and the recording locks).
+fn data_dir_of(db: &Db) -> std::path::PathBuf {
+    db.path()
+        .parent()
+        .map(ToOwned::to_owned)
+        .unwrap_or_default()
+}
+
+/// Close, summarise and mark `recovered` every session a killed process left `recording`, with
+/// the zones stored when it started. Sessions another live talkzone is still recording (it
+/// holds their lock) are left alone. Returns what was recovered.
+pub fn recover_unfinished(
+    db: &mut Db,
+    settings: &Settings,
+) -> Result<Vec<(SessionId, Summary)>, AppError> {
+    let opts = summary_options(settings);
+    let dir = data_dir_of(db);
+    let mut out = Vec::new();
+    for row in db.unfinished_sessions()? {
+        if lock::is_held(&dir, row.id) {
+            continue;
+        }
+        let zones: ZoneTable = match serde_json::from_str(&row.zones_json) {
+            Ok(z) => z,
+            Err(_) => zones_in_force(settings, None)?.table,
+        };
+        let readings = db.readings(row.id)?;
+        let summary = finish(
+            db,
+            row.id,
+            row.start,
+            &readings,
+            &zones,
+            &opts,
+            SessionStatus::Recovered,
+        )?;
+        out.push((row.id, summary));
+    }
+    Ok(out)
+}
+
+/// A session being recorded live: every reading goes to the store (committed at least once a
+/// second) and is kept for the summary at the end.
+pub struct Recording {
+    /// Held while recording, so no other talkzone "recovers" this session under our feet.
+    _lock: RecordingLock,
+    db: Db,
+    recorder: Recorder,
+    id: SessionId,
+    start: DateTime<Utc>,
+    readings: Vec<Reading>,
+    zones: ZoneTable,
+    opts: SummaryOptions,
+}
+
+impl Recording {
+    /// Start session at `start` in `db`.
+    pub fn start(
+        mut db: Db,
+        start: DateTime<Utc>,
+        source: Source,
+        device: Option<DeviceInfo>,
+        zones: &ZoneTable,
+        opts: SummaryOptions,
+    ) -> Result<Self, AppError> {
+        let zones_json = serde_json::to_string(zones)
+            .map_err(|e| AppError::Other(format!("cannot encode the zones: {e}")))?;
+        let id = db.start_session(&NewSession {
+            start,
+            source,
+            device,
+            zones_json,
+        })?;
+        let lock = RecordingLock::acquire(&data_dir_of(&db), id).map_err(|e| {
+            AppError::Other(format!(
+                "cannot create the recording lock in {}: {e}",
+                data_dir_of(&db).display()
+            ))
+        })?;
+        let recorder = db.recorder(id)?;
+        Ok(Recording {
+            _lock: lock,
+            db,
+            recorder,
+            id,
+            start,
+            readings: Vec::new(),
+            zones: zones.clone(),
+            opts,
+        })
+    }
+
+    /// The session's id.
+    pub fn id(&self) -> SessionId {
+        self.id
+    }
+
+    /// Record one pipeline output: readings are stored and kept, link losses open a gap, a
+    /// reconnection closes it, the strap's identity is stored once known.
+    pub fn record(&mut self, out: &Output, now: Instant) -> Result<(), AppError> {
+        match out {
+            Output::Reading(r) => {
+                self.recorder.push(r, now)?;
+                self.readings.push(r.clone());
+            }
+            Output::Link { t, event } => match event {
+                LinkEvent::Connected(info) => self.db.set_device(self.id, info)?,
+                LinkEvent::Lost { reason } => self.recorder.gap_started(*t, *reason)?,
+                LinkEvent::Reconnected { .. } => self.recorder.gap_ended(*t)?,
+            },
+            Output::BadPacket { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// Commit what has waited long enough (call on a slow tick).
+    pub fn tick(&mut self, now: Instant) -> Result<(), AppError> {
+        Ok(self.recorder.tick(now)?)
+    }
+
+    /// Mark a lap at `t`.
+    pub fn lap(&mut self, t: DateTime<Utc>) -> Result<(), AppError> {
+        Ok(self.recorder.lap(t)?)
+    }
+
+    /// The readings so far.
+    pub fn readings(&self) -> &[Reading] {
+        &self.readings
+    }
+
+    /// Flush, summarise and store the summary; the session is `complete`. A session that got no
+    /// reading at all (the strap connected, then nothing) is removed instead: `None`.
+    pub fn finish(mut self) -> Result<Option<(SessionId, Summary)>, AppError> {
+        self.recorder.flush()?;
+        if self.readings.is_empty() {
+            self.db.delete_session(self.id)?;
+            return Ok(None);
+        }
+        let summary = finish(
+            &mut self.db,
+            self.id,
+            self.start,
+            &self.readings,
+            &self.zones,
+            &self.opts,
+            SessionStatus::Complete,
+        )?;
+        Ok(Some((self.id, summary)))
+    }
+}

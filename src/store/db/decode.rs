@@ -1,0 +1,200 @@
+//! Stored values to Rust values and back, without trusting the file: every conversion from the
+//! database checks type and range and reports what was wrong as text, which the callers turn
+//! into a [`super::StoreError::BadRow`] naming the table and row. Nothing here panics.
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::ValueRef;
+use rusqlite::Row;
+
+use crate::reading::{Contact, RrInterval, Source};
+use crate::source::LossReason;
+
+/// What was wrong with a stored value.
+pub(super) type Bad = String;
+
+/// Column `i` of `row` as a borrowed value.
+pub(super) fn col<'r>(row: &'r Row<'_>, i: usize) -> Result<ValueRef<'r>, Bad> {
+    row.get_ref(i).map_err(|e| format!("column {i}: {e}"))
+}
+
+fn kind(v: ValueRef<'_>) -> &'static str {
+    match v {
+        ValueRef::Null => "NULL",
+        ValueRef::Integer(_) => "an integer",
+        ValueRef::Real(_) => "a real",
+        ValueRef::Text(_) => "text",
+        ValueRef::Blob(_) => "a blob",
+    }
+}
+
+/// A non-NULL integer.
+pub(super) fn int(v: ValueRef<'_>, name: &str) -> Result<i64, Bad> {
+    match v {
+        ValueRef::Integer(i) => Ok(i),
+        other => Err(format!("{name} is {}, not an integer", kind(other))),
+    }
+}
+
+/// An integer or NULL.
+pub(super) fn opt_int(v: ValueRef<'_>, name: &str) -> Result<Option<i64>, Bad> {
+    match v {
+        ValueRef::Null => Ok(None),
+        other => int(other, name).map(Some),
+    }
+}
+
+/// A number (real or integer) or NULL.
+pub(super) fn opt_real(v: ValueRef<'_>, name: &str) -> Result<Option<f64>, Bad> {
+    match v {
+        ValueRef::Null => Ok(None),
+        ValueRef::Real(x) => Ok(Some(x)),
+        ValueRef::Integer(i) => Ok(Some(i as f64)),
+        other => Err(format!("{name} is {}, not a number", kind(other))),
+    }
+}
+
+/// Non-NULL UTF-8 text.
+pub(super) fn text<'a>(v: ValueRef<'a>, name: &str) -> Result<&'a str, Bad> {
+    match v {
+        ValueRef::Text(t) => {
+            std::str::from_utf8(t).map_err(|_| format!("{name} is not valid UTF-8 text"))
+        }
+        other => Err(format!("{name} is {}, not text", kind(other))),
+    }
+}
+
+/// UTF-8 text or NULL.
+pub(super) fn opt_text(v: ValueRef<'_>, name: &str) -> Result<Option<String>, Bad> {
+    match v {
+        ValueRef::Null => Ok(None),
+        other => text(other, name).map(|t| Some(t.to_owned())),
+    }
+}
+
+/// An integer that must fit `T` (e.g. a heart rate in `u16`).
+pub(super) fn narrow<T: TryFrom<i64>>(i: i64, name: &str) -> Result<T, Bad> {
+    T::try_from(i).map_err(|_| format!("{name} = {i} is out of range"))
+}
+
+/// An instant as stored: UTC milliseconds since the Unix epoch.
+pub(super) fn to_ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// Inverse of [`to_ms`].
+pub(super) fn instant(ms: i64, name: &str) -> Result<DateTime<Utc>, Bad> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| format!("{name} = {ms} is not a valid time"))
+}
+
+/// A contact state as stored: NULL / 0 / 1.
+pub(super) fn contact_to_sql(c: Contact) -> Option<i64> {
+    c.as_option().map(i64::from)
+}
+
+/// Inverse of [`contact_to_sql`].
+pub(super) fn contact(v: Option<i64>) -> Result<Contact, Bad> {
+    match v {
+        None => Ok(Contact::NotSupported),
+        Some(0) => Ok(Contact::NotDetected),
+        Some(1) => Ok(Contact::Detected),
+        Some(other) => Err(format!("contact = {other} (expected NULL, 0 or 1)")),
+    }
+}
+
+/// RR intervals as stored: consecutive little-endian `u16` raw values, appended to `out`.
+pub(super) fn encode_rr(rr: &[RrInterval], out: &mut Vec<u8>) {
+    out.reserve(rr.len() * 2);
+    for r in rr {
+        out.extend_from_slice(&r.0.to_le_bytes());
+    }
+}
+
+/// Inverse of [`encode_rr`]; NULL reads as no intervals.
+pub(super) fn rr(v: ValueRef<'_>) -> Result<Vec<RrInterval>, Bad> {
+    let bytes = match v {
+        ValueRef::Null => return Ok(Vec::new()),
+        ValueRef::Blob(b) => b,
+        other => return Err(format!("rr is {}, not a blob", kind(other))),
+    };
+    if bytes.len() % 2 != 0 {
+        return Err(format!(
+            "rr blob has odd length {} (expected pairs of bytes)",
+            bytes.len()
+        ));
+    }
+    Ok(bytes
+        .chunks_exact(2)
+        .map(|p| RrInterval(u16::from_le_bytes([p[0], p[1]])))
+        .collect())
+}
+
+/// A source tag as stored.
+pub(super) fn source_str(s: Source) -> &'static str {
+    match s {
+        Source::Ble => "ble",
+        Source::Replay => "replay",
+        Source::Simulator => "simulator",
+    }
+}
+
+/// Inverse of [`source_str`].
+pub(super) fn source(s: &str) -> Result<Source, Bad> {
+    match s {
+        "ble" => Ok(Source::Ble),
+        "replay" => Ok(Source::Replay),
+        "simulator" => Ok(Source::Simulator),
+        other => Err(format!("source = {other:?} is unknown")),
+    }
+}
+
+/// A gap's reason as stored.
+pub(super) fn reason_str(r: LossReason) -> &'static str {
+    match r {
+        LossReason::Disconnected => "disconnected",
+        LossReason::Watchdog => "watchdog",
+    }
+}
+
+/// Inverse of [`reason_str`].
+pub(super) fn reason(s: &str) -> Result<LossReason, Bad> {
+    match s {
+        "disconnected" => Ok(LossReason::Disconnected),
+        "watchdog" => Ok(LossReason::Watchdog),
+        other => Err(format!("reason = {other:?} is unknown")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn rr_round_trips(raw in proptest::collection::vec(any::<u16>(), 0..8)) {
+            let rr_in: Vec<RrInterval> = raw.into_iter().map(RrInterval).collect();
+            let mut blob = Vec::new();
+            encode_rr(&rr_in, &mut blob);
+            prop_assert_eq!(rr(ValueRef::Blob(&blob)).unwrap(), rr_in);
+        }
+
+        #[test]
+        fn any_blob_decodes_or_errs(blob in proptest::collection::vec(any::<u8>(), 0..9)) {
+            let r = rr(ValueRef::Blob(&blob));
+            prop_assert_eq!(r.is_ok(), blob.len() % 2 == 0);
+        }
+    }
+
+    #[test]
+    fn impossible_values_are_errors() {
+        assert!(contact(Some(2)).is_err());
+        assert!(narrow::<u16>(70_000, "hr")
+            .unwrap_err()
+            .contains("hr = 70000"));
+        assert!(instant(i64::MAX, "t_ms").is_err());
+        assert!(int(ValueRef::Text(b"x"), "hr").is_err());
+        assert!(text(ValueRef::Text(&[0xff, 0xfe]), "status").is_err());
+        assert!(source("bluetooth").is_err());
+        assert!(reason("").is_err());
+    }
+}

@@ -1,0 +1,287 @@
+//! Opening the database safely: create the file owner-only, check that it is talkzone's, sound
+//! and not from a newer talkzone *before anything writes to it*, then switch on WAL and migrate.
+//!
+//! The order matters. Opening a file in WAL mode, or rolling back a hot journal, writes to it;
+//! so the checks run on a read-only connection, and a file that fails them is never modified.
+//! Only then does a read-write connection set `journal_mode = WAL` and apply the migrations.
+//!
+//! Versions: `PRAGMA user_version` is the number of [`MIGRATIONS`] applied; each migration runs
+//! in its own `BEGIN IMMEDIATE` transaction that re-reads the version first, so two talkzone
+//! processes opening an old file at once migrate it exactly once. `PRAGMA application_id` is set
+//! to [`APPLICATION_ID`] so another program's SQLite file is recognised as such.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
+
+use super::{private, sql_err, StoreError};
+
+/// `PRAGMA application_id` of every talkzone database: "TZDB" in ASCII.
+pub const APPLICATION_ID: i32 = 0x545A_4442;
+
+/// How long a connection waits for another connection's write lock before failing.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The schema version this talkzone writes (and the newest it reads).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Version 1: sessions, readings, gaps, the strength log.
+const V1: &str = "
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    start_ms INTEGER NOT NULL,
+    end_ms INTEGER,
+    source TEXT NOT NULL,
+    device_name TEXT,
+    device_address TEXT,
+    status TEXT NOT NULL,
+    zones_json TEXT NOT NULL,
+    summary_json TEXT,
+    class TEXT,
+    avg_hr REAL,
+    max_hr INTEGER,
+    active_s REAL,
+    moderate_equivalent_min REAL,
+    trimp REAL
+);
+CREATE TABLE readings (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    t_ms INTEGER NOT NULL,
+    hr INTEGER NOT NULL,
+    contact INTEGER,
+    energy_kj INTEGER,
+    rr BLOB NOT NULL
+);
+CREATE INDEX readings_by_session ON readings(session_id, t_ms);
+CREATE TABLE gaps (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    start_ms INTEGER NOT NULL,
+    end_ms INTEGER,
+    reason TEXT NOT NULL
+);
+CREATE INDEX gaps_by_session ON gaps(session_id, start_ms);
+CREATE TABLE strength_days (
+    day INTEGER PRIMARY KEY
+);
+";
+
+/// Version 2: laps (a marker time per lap), and sessions indexed by start for listings by
+/// date range.
+const V2: &str = "
+CREATE TABLE laps (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    t_ms INTEGER NOT NULL
+);
+CREATE INDEX laps_by_session ON laps(session_id, t_ms);
+CREATE INDEX sessions_by_start ON sessions(start_ms);
+";
+
+/// The migrations, in order; `MIGRATIONS[i]` takes version `i` to `i + 1`. Append only: never
+/// edit one that has shipped.
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
+
+/// Create (if missing), check, configure and migrate the database at `path`.
+pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {
+    create_if_missing(path)?;
+    check(path)?;
+    let mut conn = connect(path)?;
+    enable_wal(&conn, path)?;
+    migrate(&mut conn, path)?;
+    Ok(conn)
+}
+
+/// Switch the file to WAL, once it is known to be ours: WAL survives a killed process without
+/// losing committed transactions, and lets readers and a writer work at once. The mode is
+/// stored in the file, so later connections (the recorder's, another process's) inherit it.
+///
+/// Switching needs an exclusive lock, and SQLite answers "busy" at once, without waiting
+/// through the busy timeout, when another connection holds a lock it might be upgrading (two
+/// talkzone processes creating the database at the same moment). So retry until the timeout.
+fn enable_wal(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)) {
+            Ok(_mode) => return Ok(()),
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => return Err(sql_err(path)(e)),
+        }
+    }
+}
+
+/// A read-write connection to an existing, already checked database, configured for talkzone.
+pub(super) fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let err = sql_err(path);
+    // No SQLITE_OPEN_CREATE: the file exists (made owner-only by us); if it vanished, failing
+    // is better than SQLite creating it with default permissions.
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(&err)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(&err)?;
+    // In WAL mode, NORMAL syncs at checkpoints, not at every commit: a committed transaction
+    // survives the process being killed (it is in the WAL, which the OS holds), and the file is
+    // never corrupted; only an OS crash or power cut may lose the last few commits. That is
+    // what the spec asks for, at a fraction of FULL's cost per commit.
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(&err)?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(&err)?;
+    Ok(conn)
+}
+
+/// Create `path` empty and owner-only when it does not exist, so that SQLite (which gives the
+/// -wal and -shm files the database file's mode) never creates it with default permissions.
+/// `append_file` neither truncates nor writes: if another talkzone created the file in the
+/// meantime, its contents are kept.
+fn create_if_missing(path: &Path) -> Result<(), StoreError> {
+    let io = |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    if !path.try_exists().map_err(io)? {
+        private::append_file(path).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// The SQLite file header's first 16 bytes.
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Check, without writing anything, that `path` is an empty file or a sound talkzone database
+/// of a version this talkzone knows.
+fn check(path: &Path) -> Result<(), StoreError> {
+    let io = |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let corrupt = |detail: String| StoreError::Corrupt {
+        path: path.to_owned(),
+        detail,
+    };
+
+    // A cheap first look: anything else than an empty file or SQLite's header is not SQLite.
+    let mut header = Vec::with_capacity(SQLITE_MAGIC.len());
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(SQLITE_MAGIC.len() as u64)
+        .read_to_end(&mut header)
+        .map_err(io)?;
+    if !header.is_empty() && header != SQLITE_MAGIC {
+        return Err(corrupt("not an SQLite database".into()));
+    }
+
+    let ro = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| classify(path, e))?;
+    ro.busy_timeout(BUSY_TIMEOUT).map_err(sql_err(path))?;
+    // One read transaction, so every answer comes from the same snapshot: another talkzone
+    // may be creating the schema right now, and its tables must never be seen without the
+    // application id that the same transaction sets.
+    let ro = ro.unchecked_transaction().map_err(|e| classify(path, e))?;
+
+    let app_id: i32 = ro
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(|e| classify(path, e))?;
+    let version: i64 = ro
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| classify(path, e))?;
+    let objects: i64 = ro
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(|e| classify(path, e))?;
+
+    // An empty SQLite database (no tables, no application id) is adopted: nothing to lose.
+    let fresh = app_id == 0 && objects == 0;
+    if app_id != APPLICATION_ID && !fresh {
+        return Err(StoreError::NotTalkzone {
+            path: path.to_owned(),
+        });
+    }
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+
+    let problems = quick_check(&ro).map_err(|e| classify(path, e))?;
+    if !problems.is_empty() {
+        return Err(corrupt(format!(
+            "PRAGMA quick_check: {}",
+            problems.join("; ")
+        )));
+    }
+    Ok(())
+}
+
+/// `PRAGMA quick_check`'s complaints (none when the file is sound), at most a few.
+fn quick_check(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare("PRAGMA quick_check(5)")?;
+    let lines = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(if lines.len() == 1 && lines[0] == "ok" {
+        Vec::new()
+    } else {
+        lines
+    })
+}
+
+/// SQLite's "this is not a database" and "this database is corrupt" become [`StoreError::Corrupt`].
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        },
+        _ => sql_err(path)(e),
+    }
+}
+
+/// Apply the pending migrations, each in its own transaction.
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let err = sql_err(path);
+    let user_version =
+        |c: &Connection| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0));
+    if user_version(conn).map_err(&err)? >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    for (from, sql) in MIGRATIONS.iter().enumerate() {
+        let to = from as i64 + 1;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        // Re-read under the write lock: another process may have migrated meanwhile.
+        let current = user_version(&tx).map_err(&err)?;
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: path.to_owned(),
+                found: current,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if current >= to {
+            continue;
+        }
+        tx.execute_batch(sql).map_err(&err)?;
+        tx.pragma_update(None, "user_version", to).map_err(&err)?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(&err)?;
+        tx.commit().map_err(&err)?;
+    }
+    Ok(())
+}

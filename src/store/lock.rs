@@ -1,0 +1,88 @@
+//! "This session is being recorded right now": an advisory lock on
+//! `<data dir>/session-<id>.lock`, held by the recording process for as long as it runs.
+//!
+//! Why: a session left `recording` in the database is either being recorded by another
+//! talkzone (a second strap, a second terminal) or was left by a process that was killed. Only
+//! the second may be recovered. The kernel drops an `flock` when its process dies, however it
+//! dies, so "the lock can be taken" means "nobody is recording it".
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use super::private;
+
+/// The lock file for session `id`.
+pub fn path(data_dir: &Path, id: i64) -> PathBuf {
+    data_dir.join(format!("session-{id}.lock"))
+}
+
+/// A held recording lock; released (and its file removed) on drop.
+#[derive(Debug)]
+pub struct RecordingLock {
+    file: Option<File>,
+    path: PathBuf,
+}
+
+impl RecordingLock {
+    /// Take the lock for session `id`. Fails if another process holds it.
+    pub fn acquire(data_dir: &Path, id: i64) -> std::io::Result<RecordingLock> {
+        let path = path(data_dir, id);
+        let file = private::append_file(&path)?;
+        try_lock(&file)?;
+        Ok(RecordingLock {
+            file: Some(file),
+            path,
+        })
+    }
+}
+
+impl Drop for RecordingLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        drop(self.file.take());
+    }
+}
+
+/// Whether some live process is recording session `id` now.
+pub fn is_held(data_dir: &Path, id: i64) -> bool {
+    let Ok(file) = File::open(path(data_dir, id)) else {
+        return false;
+    };
+    // Taking it succeeds only if nobody holds it; dropping `file` releases it again.
+    try_lock(&file).is_err()
+}
+
+#[cfg(unix)]
+fn try_lock(file: &File) -> std::io::Result<()> {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: flock on a valid, open file descriptor owned by `file`.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(unix))]
+fn try_lock(_file: &File) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn held_while_alive_free_after() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!is_held(dir.path(), 7));
+        let lock = RecordingLock::acquire(dir.path(), 7).unwrap();
+        assert!(is_held(dir.path(), 7));
+        assert!(RecordingLock::acquire(dir.path(), 7).is_err());
+        assert!(!is_held(dir.path(), 8));
+        drop(lock);
+        assert!(!is_held(dir.path(), 7));
+        assert!(!path(dir.path(), 7).exists());
+    }
+}

@@ -1,0 +1,310 @@
+//! CLI tests of recording and reading back sessions: `live` records (simulator and replay),
+//! `sessions`, `summary`, `week`, `log strength`, `delete`, `zones`; a recording killed
+//! mid-session is recovered; bad databases are refused untouched; two processes at once.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn talkzone(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_talkzone"));
+        c.env_remove("TALKZONE_CONFIG")
+            .env_remove("TALKZONE_DATA")
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_DATA_HOME")
+            .env("HOME", self.dir.path())
+            .env("TZ", "UTC")
+            .env(
+                "DBUS_SYSTEM_BUS_ADDRESS",
+                format!("unix:path={}", self.path("no-bus").display()),
+            )
+            .arg("--data-dir")
+            .arg(self.path("data"));
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.talkzone()
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_simulated_workout_is_recorded_and_summarised() {
+    let sb = Sandbox::new();
+    let text = sb.ok(&["live", "--simulate", "--fast"]);
+    assert!(text.contains("Moderate session:"), "{text}");
+    assert!(text.contains("where you could talk but not sing"), "{text}");
+
+    let list = sb.json(&["sessions", "--json"]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["status"], "complete");
+    assert_eq!(list[0]["class"], "moderate");
+    assert_eq!(list[0]["source"], "simulator");
+
+    let s = sb.json(&["summary", "last", "--json"]);
+    for key in [
+        "id",
+        "start",
+        "duration_s",
+        "active_s",
+        "avg_hr",
+        "max_hr",
+        "time_in_zone_s",
+        "class",
+        "moderate_equivalent_min",
+        "trimp",
+        "flags",
+    ] {
+        assert!(s.get(key).is_some(), "summary lacks {key}: {s}");
+    }
+    assert_eq!(s["id"], list[0]["id"]);
+    // 2400 packets 1 s apart: 2399 s between the first and the last, all of it active.
+    assert_eq!(s["duration_s"], 2399.0);
+    assert_eq!(s["active_s"], 2399.0);
+    let tiz = s["time_in_zone_s"].as_object().unwrap();
+    let total: f64 = tiz.values().map(|v| v.as_f64().unwrap()).sum();
+    assert_eq!(total, 2399.0);
+    let (moderate, vig, near) = (
+        tiz["moderate"].as_f64().unwrap(),
+        tiz["vigorous"].as_f64().unwrap(),
+        tiz["near_max"].as_f64().unwrap(),
+    );
+    let meq = s["moderate_equivalent_min"].as_f64().unwrap();
+    assert!((meq - (moderate + 2.0 * (vig + near)) / 60.0).abs() < 1e-9);
+    assert_eq!(
+        sb.json(&["summary", &s["id"].to_string(), "--json"])["trimp"],
+        s["trimp"]
+    );
+
+    let week = sb.json(&["week", "--json"]);
+    assert!((week["moderate_equivalent_min"].as_f64().unwrap() - meq).abs() < 1e-9);
+    assert_eq!(week["days_trained"], 1);
+}
+
+#[test]
+fn a_replayed_session_keeps_the_capture_times() {
+    let sb = Sandbox::new();
+    let cap = sb.path("c.jsonl");
+    let mut text = String::new();
+    // Ten minutes at 1 Hz, at 130 bpm, on 2026-11-24 from 07:00:00 UTC.
+    for i in 0..600 {
+        text.push_str(&format!(
+            "{{\"t\":\"2026-11-24T07:{:02}:{:02}.000Z\",\"hex\":\"0682\"}}\n",
+            i / 60,
+            i % 60
+        ));
+    }
+    std::fs::write(&cap, text).unwrap();
+    sb.ok(&["live", "--replay", cap.to_str().unwrap(), "--fast"]);
+    let s = sb.json(&["summary", "--json"]);
+    assert_eq!(s["start"].as_str().unwrap(), "2026-11-24T07:00:00Z");
+    assert_eq!(s["duration_s"], 599.0);
+    assert_eq!(s["avg_hr"], 130.0);
+    let week = sb.json(&["week", "--date", "2026-11-24", "--json"]);
+    assert_eq!(week["monday"], "2026-11-23");
+    assert_eq!(week["days_trained"], 1);
+    let other_week = sb.json(&["week", "--date", "2026-11-30", "--json"]);
+    assert_eq!(other_week["days_trained"], 0);
+}
+
+#[test]
+fn strength_days_and_delete() {
+    let sb = Sandbox::new();
+    assert!(sb
+        .ok(&["log", "strength", "--date", "2026-11-24"])
+        .starts_with("Logged"));
+    assert!(sb
+        .ok(&["log", "strength", "--date", "2026-11-24"])
+        .starts_with("Already logged"));
+    sb.ok(&["log", "strength", "--date", "2026-11-26"]);
+    assert_eq!(
+        sb.json(&["week", "--date", "2026-11-25", "--json"])["strength_days"],
+        2
+    );
+
+    sb.ok(&["live", "--simulate", "--fast", "--no-record"]);
+    assert_eq!(
+        sb.json(&["sessions", "--json"]).as_array().unwrap().len(),
+        0
+    );
+    sb.ok(&["live", "--simulate", "--fast"]);
+    let id = sb.json(&["sessions", "--json"])[0]["id"].to_string();
+    // No terminal to ask on: refuses without --yes, and keeps the session.
+    let out = sb.run(&["delete", &id]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
+    assert_eq!(
+        sb.json(&["sessions", "--json"]).as_array().unwrap().len(),
+        1
+    );
+    sb.ok(&["delete", &id, "--yes"]);
+    assert_eq!(
+        sb.json(&["sessions", "--json"]).as_array().unwrap().len(),
+        0
+    );
+    let out = sb.run(&["summary", &id]);
+    assert_eq!(out.status.code(), Some(11));
+    assert!(
+        stderr(&out).contains(&format!("no session {id}")),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn zones_show_model_sources_and_thresholds() {
+    let sb = Sandbox::new();
+    let cfg = sb.path("config.toml");
+    std::fs::write(
+        &cfg,
+        "[profile]\nage = 40\nresting_hr = 60\n[zones]\nmodel = \"hrr\"\n",
+    )
+    .unwrap();
+    let out = sb
+        .talkzone()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["zones", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let z: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(z["model"], "hrr");
+    assert_eq!(z["max_hr"], 180.0);
+    assert_eq!(z["resting_hr"], 60.0);
+    // Karvonen: 60 + f x 120 for f = 0.30, 0.40, 0.60, 0.90.
+    let mins: Vec<f64> = z["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z["min_bpm"].as_f64().unwrap())
+        .collect();
+    assert_eq!(mins, [0.0, 96.0, 108.0, 132.0, 168.0]);
+    let ids: Vec<&str> = z["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["very_light", "light", "moderate", "vigorous", "near_max"]
+    );
+
+    std::fs::write(&cfg, "[profile]\nage = 40\n[zones]\nmodel = \"hrr\"\n").unwrap();
+    let out = sb
+        .talkzone()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("zones")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("resting_hr"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_killed_recording_is_recovered_at_the_next_start() {
+    let sb = Sandbox::new();
+    // Real time, so the recording is mid-way when it is killed.
+    let mut child = sb
+        .talkzone()
+        .args(["live", "--simulate", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Wait for three readings on screen: the first is committed within a second of arriving,
+    // and the third arrives two seconds after the first.
+    for _ in 0..3 {
+        lines.next().unwrap().unwrap();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let list = sb.json(&["sessions", "--json"]);
+    let row = &list.as_array().unwrap()[0];
+    assert_eq!(row["status"], "recovered");
+    let s = sb.json(&["summary", "--json"]);
+    assert!(s["readings"].as_u64().unwrap() >= 1, "{s}");
+    assert_eq!(s["status"], "recovered");
+}
+
+#[test]
+fn foreign_and_corrupt_databases_are_refused_untouched() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.path("data")).unwrap();
+    let db = sb.path("data/talkzone.db");
+    let junk: Vec<u8> = (0..4096u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(&db, &junk).unwrap();
+    let out = sb.run(&["sessions"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    assert!(stderr(&out).contains("talkzone.db"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&db).unwrap(), junk);
+    let out = sb.run(&["live", "--simulate", "--fast"]);
+    assert_eq!(out.status.code(), Some(10));
+    assert_eq!(std::fs::read(&db).unwrap(), junk);
+}
+
+#[test]
+fn two_recordings_at_once_both_land() {
+    let sb = Sandbox::new();
+    let spawn = |seed: &str| {
+        sb.talkzone()
+            .args(["live", "--simulate", "--fast", "--seed", seed])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn("1"), spawn("2"));
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let list = sb.json(&["sessions", "--json"]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert!(list.iter().all(|r| r["status"] == "complete"));
+}
