@@ -583,10 +583,8 @@ fn impossible_stored_values_are_errors_naming_table_and_row() {
         db.conn.execute("DELETE FROM readings", []).unwrap();
         db.conn
             .execute(
-                &format!(
-                    "INSERT INTO readings (session_id, t_ms, hr, contact, energy_kj, rr) \
-                     VALUES (?1, 0, 100, NULL, NULL, x'')"
-                ),
+                "INSERT INTO readings (session_id, t_ms, hr, contact, energy_kj, rr) \
+                 VALUES (?1, 0, 100, NULL, NULL, x'')",
                 [id],
             )
             .unwrap();
