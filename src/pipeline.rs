@@ -1,8 +1,10 @@
 //! The one path every source's events take: raw packets are decoded into [`Reading`]s, link
 //! changes pass through, and packets that do not decode become [`Output::BadPacket`] (reported and
-//! skipped, never fatal). Pure: no clock, no I/O.
+//! skipped, never fatal). Times are truncated to the millisecond, the precision captures and
+//! storage keep, so a live session and the replay of its capture are the same session.
+//! Pure: no clock, no I/O.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::protocol::heart_rate::{decode, DecodeError};
 use crate::reading::{Reading, Source};
@@ -28,7 +30,7 @@ pub fn process(event: SourceEvent, source: Source) -> Output {
     match event {
         SourceEvent::Packet(p) => match decode(&p.bytes) {
             Ok(m) => Output::Reading(Reading {
-                t: p.t,
+                t: p.t.trunc_subsecs(3),
                 hr: m.hr,
                 contact: m.contact,
                 energy_kj: m.energy_kj,
@@ -36,12 +38,15 @@ pub fn process(event: SourceEvent, source: Source) -> Output {
                 source,
             }),
             Err(error) => Output::BadPacket {
-                t: p.t,
+                t: p.t.trunc_subsecs(3),
                 bytes: p.bytes,
                 error,
             },
         },
-        SourceEvent::Link { t, event } => Output::Link { t, event },
+        SourceEvent::Link { t, event } => Output::Link {
+            t: t.trunc_subsecs(3),
+            event,
+        },
     }
 }
 
@@ -73,6 +78,22 @@ mod tests {
                 source: Source::Replay,
             })
         );
+    }
+
+    #[test]
+    fn times_keep_milliseconds_only() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 25, 7, 0, 0).unwrap();
+        let fine = t + chrono::Duration::nanoseconds(123_456_789);
+        let Output::Reading(r) = process(
+            SourceEvent::Packet(Packet {
+                t: fine,
+                bytes: vec![0x00, 0x48],
+            }),
+            Source::Ble,
+        ) else {
+            panic!("a reading")
+        };
+        assert_eq!(r.t, t + chrono::Duration::milliseconds(123));
     }
 
     #[test]

@@ -44,11 +44,27 @@ impl Sandbox {
     }
 }
 
+/// Every stdout line as JSON, without the closing `summary` object.
 fn json_lines(out: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&out.stdout)
+    let all: Vec<Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    all.into_iter()
+        .filter(|v| v["event"] != "summary")
         .collect()
+}
+
+/// The closing `summary` object.
+fn summary_line(out: &Output) -> Value {
+    let last = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
+    let v: Value = serde_json::from_str(&last).unwrap();
+    assert_eq!(v["event"], "summary", "{v}");
+    v
 }
 
 fn stderr(out: &Output) -> String {
@@ -136,7 +152,14 @@ fn a_capture_replays_to_the_same_readings() {
     };
     let (a, b) = (strip(json_lines(&live)), strip(json_lines(&replay)));
     assert_eq!(a.len(), b.len());
-    assert_eq!(a, b, "replay keeps the capture's timestamps and bytes");
+    assert!(a == b, "replay keeps the capture's timestamps and bytes");
+    // And so the same session: the same summary, but for its id.
+    let (mut sa, mut sb) = (summary_line(&live), summary_line(&replay));
+    assert_eq!(sa["id"], 1);
+    assert_eq!(sb["id"], 2);
+    sa.as_object_mut().unwrap().remove("id");
+    sb.as_object_mut().unwrap().remove("id");
+    assert!(sa == sb, "{sa}\n{sb}");
 }
 
 const HAND_CAPTURE: &str = r#"{"t":"2026-11-25T07:00:00.000Z","hex":"16485401ec02"}
