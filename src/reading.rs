@@ -17,6 +17,8 @@ pub enum Source {
     Replay,
     /// The built-in workout simulator.
     Simulator,
+    /// A workout file (FIT, TCX) imported from a watch or bike computer.
+    Import,
 }
 
 impl std::fmt::Display for Source {
@@ -25,6 +27,7 @@ impl std::fmt::Display for Source {
             Source::Ble => "ble",
             Source::Replay => "replay",
             Source::Simulator => "simulator",
+            Source::Import => "import",
         })
     }
 }

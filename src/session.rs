@@ -12,12 +12,14 @@ use chrono::{DateTime, Days, Local, NaiveDate, TimeZone, Utc};
 
 use crate::config::Settings;
 use crate::error::AppError;
-use crate::physiology::summary::{summarise, Flag, Summary, SummaryOptions};
+use crate::physiology::summary::{
+    summarise, without_paused, Flag, PausedSpan, Summary, SummaryOptions,
+};
 use crate::physiology::week::{hard_day_after_hard_day, SessionDigest};
 use crate::physiology::zones::{zone_table, PersonInputs, ZoneTable};
 use crate::pipeline::Output;
 use crate::reading::{Reading, Source};
-use crate::source::{DeviceInfo, LinkEvent};
+use crate::source::{DeviceInfo, LinkEvent, LossReason};
 use crate::store::db::{Db, Listing, NewSession, Recorder, SessionId, SessionRow, SessionStatus};
 use crate::store::lock::{self, RecordingLock};
 
@@ -114,18 +116,24 @@ pub fn digests_on(
         .collect())
 }
 
-/// Summarise `readings` as session `id` and store the result with `status`. Adds the flags that
-/// need other days (a hard day right after a hard day).
+/// Summarise `readings` (less the `paused` spans) as session `id` and store the result with
+/// `status`. Adds the flags that need other days (a hard day right after a hard day).
+#[allow(clippy::too_many_arguments)]
 pub fn finish(
     db: &mut Db,
     id: SessionId,
     start: DateTime<Utc>,
     readings: &[Reading],
+    paused: &[PausedSpan],
     zones: &ZoneTable,
     opts: &SummaryOptions,
     status: SessionStatus,
 ) -> Result<Summary, AppError> {
-    let mut summary = summarise(readings, zones, opts);
+    let mut summary = if paused.is_empty() {
+        summarise(readings, zones, opts)
+    } else {
+        summarise(&without_paused(readings, paused), zones, opts)
+    };
     let day = local_date(start);
     let mut today = digests_on(db, day, Some(id))?;
     today.push(SessionDigest::from_summary(
@@ -182,11 +190,13 @@ pub fn recover_unfinished(
             Err(_) => zones_in_force(settings, None)?.table,
         };
         let readings = db.readings(row.id)?;
+        let paused = paused_spans(db, row.id)?;
         let summary = finish(
             db,
             row.id,
             row.start,
             &readings,
+            &paused,
             &zones,
             &opts,
             SessionStatus::Recovered,
@@ -194,6 +204,16 @@ pub fn recover_unfinished(
         out.push((row.id, summary));
     }
     Ok(out)
+}
+
+/// The spans session `id` was paused, as stored.
+pub fn paused_spans(db: &Db, id: SessionId) -> Result<Vec<PausedSpan>, AppError> {
+    Ok(db
+        .gaps(id)?
+        .into_iter()
+        .filter(|g| g.reason == LossReason::Paused)
+        .map(|g| (g.start, g.end))
+        .collect())
 }
 
 /// A session being recorded live: every reading goes to the store (committed at least once a
@@ -206,6 +226,7 @@ pub struct Recording {
     id: SessionId,
     start: DateTime<Utc>,
     readings: Vec<Reading>,
+    paused: Vec<PausedSpan>,
     zones: ZoneTable,
     opts: SummaryOptions,
 }
@@ -242,6 +263,7 @@ impl Recording {
             id,
             start,
             readings: Vec::new(),
+            paused: Vec::new(),
             zones: zones.clone(),
             opts,
         })
@@ -280,6 +302,28 @@ impl Recording {
         Ok(self.recorder.lap(t)?)
     }
 
+    /// The user paused at `t`: readings go on being stored, but do not count until [`resume`].
+    ///
+    /// [`resume`]: Recording::resume
+    pub fn pause(&mut self, t: DateTime<Utc>) -> Result<(), AppError> {
+        if self.paused.last().is_some_and(|(_, end)| end.is_none()) {
+            return Ok(());
+        }
+        self.paused.push((t, None));
+        Ok(self.recorder.gap_started(t, LossReason::Paused)?)
+    }
+
+    /// The user resumed at `t`.
+    pub fn resume(&mut self, t: DateTime<Utc>) -> Result<(), AppError> {
+        match self.paused.last_mut() {
+            Some((_, end @ None)) => {
+                *end = Some(t);
+                Ok(self.recorder.gap_ended(t)?)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The readings so far.
     pub fn readings(&self) -> &[Reading] {
         &self.readings
@@ -298,6 +342,7 @@ impl Recording {
             self.id,
             self.start,
             &self.readings,
+            &self.paused,
             &self.zones,
             &self.opts,
             SessionStatus::Complete,

@@ -1,20 +1,22 @@
 //! `talkzone live`: stream a workout from a strap, a capture replay or the simulator through the
-//! one pipeline, show each reading with its talk-test zone, record it (unless `--no-record`),
-//! optionally capture the raw packets, end cleanly on Ctrl-C, SIGTERM, `--duration` or the end
-//! of the source, and print the session's summary.
+//! one pipeline, show it (the full-screen dashboard on a terminal, else one line or one JSON
+//! object per reading), record it (unless `--no-record`), optionally capture the raw packets,
+//! end cleanly on `q`/Ctrl-C, SIGTERM, `--duration` or the end of the source, and print the
+//! session's summary.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Local, Utc};
 use tokio::sync::{mpsc, watch};
 
 use crate::cli::{Cli, LiveArgs};
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::physiology::summary::SummaryOptions;
-use crate::physiology::zones::ZoneTable;
+use crate::physiology::week::{summarise_week, week_of, SessionDigest};
+use crate::physiology::zones::{TalkZone, ZoneTable};
 use crate::pipeline::{self, Output};
 use crate::protocol::capture;
 use crate::session::{self, Recording};
@@ -24,18 +26,23 @@ use crate::source::{replay, simulator, LinkEvent, SourceEvent, SourceKind};
 use crate::store::db::Db;
 use crate::store::{private, strap};
 use crate::ui;
+use crate::ui::dashboard::{self, App, DashboardSettings, Event as ScreenEvent};
 
 /// How the session is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+enum Screen {
+    /// One readable line per reading (`--plain`, or stdout is not a terminal).
     Plain,
+    /// One JSON object per reading or event (`--json`).
     Json,
+    /// The full-screen dashboard (a terminal, neither flag).
+    Dashboard,
 }
 
 /// Validated settings for one live session.
 struct LivePlan {
     kind: SourceKind,
-    format: Format,
+    screen: Screen,
     duration: Option<Duration>,
     watchdog: Duration,
     find_window: Duration,
@@ -44,6 +51,7 @@ struct LivePlan {
     capture: Option<PathBuf>,
     data_dir: PathBuf,
     zones: ZoneTable,
+    target: TalkZone,
     summary: SummaryOptions,
 }
 
@@ -66,12 +74,12 @@ fn plan(settings: &Settings, args: &LiveArgs, zones: ZoneTable) -> Result<LivePl
         }
         SourceKind::Ble
     };
-    let format = if args.json {
-        Format::Json
+    let screen = if args.json {
+        Screen::Json
+    } else if args.plain || !std::io::stdout().is_terminal() {
+        Screen::Plain
     } else {
-        // `--plain`, or stdout is not a terminal, or (until the live screen exists) a terminal.
-        let _ = args.plain || !std::io::stdout().is_terminal();
-        Format::Plain
+        Screen::Dashboard
     };
     let wanted = match (
         &args.device,
@@ -87,7 +95,7 @@ fn plan(settings: &Settings, args: &LiveArgs, zones: ZoneTable) -> Result<LivePl
     };
     Ok(LivePlan {
         kind,
-        format,
+        screen,
         duration: args
             .duration
             .map(|d| super::seconds("--duration", d))
@@ -102,8 +110,31 @@ fn plan(settings: &Settings, args: &LiveArgs, zones: ZoneTable) -> Result<LivePl
         capture: args.capture.clone(),
         data_dir: settings.storage.data_dir.clone(),
         zones,
+        target: settings.zones.target,
         summary: session::summary_options(settings),
     })
+}
+
+/// Moderate-equivalent minutes already done this week (local Monday to now), for the
+/// dashboard's weekly total.
+fn week_minutes_so_far(db: Option<&Db>) -> Result<f64, AppError> {
+    let Some(db) = db else {
+        return Ok(0.0);
+    };
+    let monday = week_of(Local::now().date_naive());
+    let (from, _) = session::local_day_bounds(monday);
+    let digests: Vec<SessionDigest> = db
+        .sessions_between(from, Utc::now() + chrono::Duration::days(1))?
+        .iter()
+        .filter_map(|row| {
+            let s = session::stored_summary(row)?;
+            Some(SessionDigest::from_summary(
+                &s,
+                row.start.with_timezone(&Local).naive_local(),
+            ))
+        })
+        .collect();
+    Ok(summarise_week(monday, &digests, &[]).moderate_equivalent_min)
 }
 
 /// Run a live session.
@@ -137,7 +168,8 @@ pub fn run(cli: &Cli, args: &LiveArgs) -> Result<(), AppError> {
         })?),
         None => None,
     };
-    super::runtime()?.block_on(stream(plan, replayed, capture_file, db))
+    let week_before = week_minutes_so_far(db.as_ref())?;
+    super::runtime()?.block_on(stream(plan, replayed, capture_file, db, week_before))
 }
 
 /// Counts for the closing line.
@@ -149,16 +181,124 @@ struct Tally {
     gap_time: Duration,
 }
 
+impl Tally {
+    fn count(&mut self, out: &Output) {
+        match out {
+            Output::Reading(_) => self.readings += 1,
+            Output::BadPacket { .. } => self.bad_packets += 1,
+            Output::Link {
+                event: LinkEvent::Reconnected { gap },
+                ..
+            } => {
+                self.gaps += 1;
+                self.gap_time += *gap;
+            }
+            Output::Link { .. } => {}
+        }
+    }
+
+    fn closing_line(&self) -> String {
+        format!(
+            "session ended: {} readings, {} malformed packets skipped, {} gaps{}",
+            self.readings,
+            self.bad_packets,
+            self.gaps,
+            if self.gaps > 0 {
+                format!(
+                    " ({} without data)",
+                    ui::lines::human_duration(self.gap_time)
+                )
+            } else {
+                String::new()
+            }
+        )
+    }
+}
+
+/// The dashboard while it is on screen: its state, the terminal (restored when dropped), and
+/// what has been passed on to the recording so far.
+struct Dashboard {
+    app: App,
+    terminal: ratatui::Terminal<ratatui::backend::CrosstermBackend<std::io::Stdout>>,
+    _guard: dashboard::TerminalGuard,
+    origin: Instant,
+    laps_recorded: usize,
+    paused: bool,
+}
+
+impl Dashboard {
+    fn enter(settings: DashboardSettings) -> Result<Self, AppError> {
+        dashboard::install_panic_hook();
+        let (guard, terminal) = dashboard::TerminalGuard::enter()
+            .map_err(|e| AppError::Other(format!("cannot open the live screen: {e}")))?;
+        Ok(Dashboard {
+            app: App::new(settings),
+            terminal,
+            _guard: guard,
+            origin: Instant::now(),
+            laps_recorded: 0,
+            paused: false,
+        })
+    }
+
+    /// Apply an event, then pass new laps and pause changes to the recording (at `t`, the
+    /// readings' timeline).
+    fn apply(
+        &mut self,
+        event: ScreenEvent,
+        recording: Option<&mut Recording>,
+        t: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        dashboard::update(&mut self.app, event);
+        let Some(rec) = recording else {
+            return Ok(());
+        };
+        for lap in &self.app.laps()[self.laps_recorded..] {
+            rec.lap(lap.reading_t.unwrap_or(t))?;
+        }
+        self.laps_recorded = self.app.laps().len();
+        if self.app.paused() != self.paused {
+            self.paused = self.app.paused();
+            if self.paused {
+                rec.pause(t)?;
+            } else {
+                rec.resume(t)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn draw(&mut self) -> Result<(), AppError> {
+        if self.app.needs_redraw() {
+            let app = &self.app;
+            self.terminal
+                .draw(|f| dashboard::render(app, f))
+                .map_err(|e| AppError::Other(format!("cannot draw the live screen: {e}")))?;
+            self.app.mark_drawn();
+        }
+        Ok(())
+    }
+}
+
 async fn stream(
     plan: LivePlan,
     replayed: Option<Vec<SourceEvent>>,
     capture_file: Option<std::fs::File>,
     mut db: Option<Db>,
+    week_before: f64,
 ) -> Result<(), AppError> {
     let (tx, mut rx) = mpsc::channel::<SourceEvent>(256);
     let (quit_tx, quit_rx) = watch::channel(false);
     let tag = plan.kind.tag();
+    let source_label = match &plan.kind {
+        SourceKind::Ble => "strap".to_owned(),
+        SourceKind::Simulator { .. } => "simulator".to_owned(),
+        SourceKind::Replay { path, .. } => path.display().to_string(),
+    };
 
+    if plan.screen == Screen::Plain && plan.kind == SourceKind::Ble {
+        eprintln!("Looking for your strap{}...", plan.wanted.describe());
+    }
     let source = {
         let mut quit: Quit = quit_rx.clone();
         let kind = plan.kind.clone();
@@ -168,9 +308,6 @@ async fn stream(
             plan.find_window,
             plan.watchdog,
         );
-        if plan.format == Format::Plain && kind == SourceKind::Ble {
-            eprintln!("Looking for your strap{}...", wanted.describe());
-        }
         tokio::spawn(async move {
             match kind {
                 SourceKind::Ble => {
@@ -196,6 +333,28 @@ async fn stream(
         })
     };
 
+    // Keys and resizes from the terminal, when the dashboard is on.
+    let (keys_tx, mut keys_rx) = mpsc::channel::<ScreenEvent>(64);
+    let mut screen = match plan.screen {
+        Screen::Dashboard => {
+            let dash = Dashboard::enter(DashboardSettings {
+                zones: plan.zones.clone(),
+                target: plan.target,
+                week_minutes_before: week_before,
+                max_gap: plan.summary.max_gap,
+                source_label,
+            })?;
+            dashboard::spawn_input_reader(keys_tx)
+                .map_err(|e| AppError::Other(format!("cannot read the keyboard: {e}")))?;
+            Some(dash)
+        }
+        _ => {
+            drop(keys_tx);
+            None
+        }
+    };
+    let dashboard_on = screen.is_some();
+
     let stop = stop_signal(plan.duration);
     tokio::pin!(stop);
     let mut capture = capture_file.map(std::io::BufWriter::new);
@@ -203,11 +362,21 @@ async fn stream(
     let mut stdout = std::io::stdout();
     let mut stopping = false;
     let mut recording: Option<Recording> = None;
+    let mut last_t = Utc::now();
     // Commits recorded readings even when the strap goes quiet (at least once a second).
     let mut commit_tick = tokio::time::interval(Duration::from_millis(500));
     commit_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The dashboard's clock: it redraws at most 4 times a second.
+    let mut screen_tick = tokio::time::interval(Duration::from_millis(250));
+    screen_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     loop {
+        if let Some(dash) = screen.as_mut() {
+            if dash.app.quit_requested() && !stopping {
+                stopping = true;
+                let _ = quit_tx.send(true);
+            }
+        }
         let event = tokio::select! {
             e = rx.recv() => match e {
                 Some(e) => e,
@@ -224,6 +393,21 @@ async fn stream(
                 }
                 continue;
             }
+            Some(key) = keys_rx.recv(), if dashboard_on => {
+                if let Some(dash) = screen.as_mut() {
+                    dash.apply(key, recording.as_mut(), last_t)?;
+                    dash.draw()?;
+                }
+                continue;
+            }
+            _ = screen_tick.tick(), if dashboard_on => {
+                if let Some(dash) = screen.as_mut() {
+                    let now = dash.origin.elapsed();
+                    dash.apply(ScreenEvent::Tick { now, wall: Utc::now() }, recording.as_mut(), last_t)?;
+                    dash.draw()?;
+                }
+                continue;
+            }
         };
         if let Some(w) = capture.as_mut() {
             let line = capture::event_line(&event);
@@ -233,14 +417,14 @@ async fn stream(
             }
         }
         let out = pipeline::process(event, tag);
+        last_t = match &out {
+            Output::Reading(r) => r.t,
+            Output::Link { t, .. } | Output::BadPacket { t, .. } => *t,
+        };
         if let Some(db) = db.take() {
-            let start = match &out {
-                Output::Reading(r) => r.t,
-                Output::Link { t, .. } | Output::BadPacket { t, .. } => *t,
-            };
             recording = Some(Recording::start(
                 db,
-                start,
+                last_t,
                 tag,
                 None,
                 &plan.zones,
@@ -250,36 +434,33 @@ async fn stream(
         if let Some(r) = recording.as_mut() {
             r.record(&out, Instant::now())?;
         }
-        match &out {
-            Output::Reading(_) => tally.readings += 1,
-            Output::BadPacket { .. } => tally.bad_packets += 1,
-            Output::Link {
-                event: LinkEvent::Reconnected { gap },
-                ..
-            } => {
-                tally.gaps += 1;
-                tally.gap_time += *gap;
+        tally.count(&out);
+        if let Output::Link {
+            event: LinkEvent::Connected(info),
+            ..
+        } = &out
+        {
+            let remembered = strap::RememberedStrap {
+                address: info.address.clone(),
+                name: info.name.clone(),
+            };
+            if let Err(e) = strap::save(&plan.data_dir, &remembered) {
+                eprintln!(
+                    "talkzone: could not remember the strap in {} ({e})",
+                    plan.data_dir.display()
+                );
             }
-            Output::Link {
-                event: LinkEvent::Connected(info),
-                ..
-            } => {
-                let remembered = strap::RememberedStrap {
-                    address: info.address.clone(),
-                    name: info.name.clone(),
-                };
-                if let Err(e) = strap::save(&plan.data_dir, &remembered) {
-                    eprintln!(
-                        "talkzone: could not remember the strap in {} ({e})",
-                        plan.data_dir.display()
-                    );
-                }
-            }
-            Output::Link { .. } => {}
         }
-        let line = match plan.format {
-            Format::Json => ui::json::output(&out, Some(&plan.zones)).to_string(),
-            Format::Plain => ui::lines::output(&out, Some(&plan.zones)),
+        let line = match plan.screen {
+            Screen::Json => ui::json::output(&out, Some(&plan.zones)).to_string(),
+            Screen::Plain => ui::lines::output(&out, Some(&plan.zones)),
+            Screen::Dashboard => {
+                if let Some(dash) = screen.as_mut() {
+                    // Drawn at the next tick: a fast replay cannot redraw more than 4 times a second.
+                    dash.apply(ScreenEvent::Output(out), recording.as_mut(), last_t)?;
+                }
+                continue;
+            }
         };
         if let Err(e) = writeln!(stdout, "{line}") {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -290,6 +471,8 @@ async fn stream(
             return Err(AppError::Other(format!("cannot write output: {e}")));
         }
     }
+    // Leave the full screen before anything else is printed.
+    drop(screen);
 
     let result = source
         .await
@@ -300,22 +483,9 @@ async fn stream(
         None => None,
     };
     result??;
-    let closing = format!(
-        "session ended: {} readings, {} malformed packets skipped, {} gaps{}",
-        tally.readings,
-        tally.bad_packets,
-        tally.gaps,
-        if tally.gaps > 0 {
-            format!(
-                " ({} without data)",
-                ui::lines::human_duration(tally.gap_time)
-            )
-        } else {
-            String::new()
-        }
-    );
-    match plan.format {
-        Format::Json => {
+    let closing = tally.closing_line();
+    match plan.screen {
+        Screen::Json => {
             eprintln!("{closing}");
             if let Some((id, summary)) = &finished {
                 let mut v = ui::report::summary_json(*id, summary);
@@ -323,7 +493,7 @@ async fn stream(
                 let _ = writeln!(stdout, "{v}");
             }
         }
-        Format::Plain => {
+        Screen::Plain | Screen::Dashboard => {
             let _ = writeln!(stdout, "{closing}");
             if let Some((id, summary)) = &finished {
                 let _ = write!(stdout, "\n{}", ui::report::summary(*id, summary));
@@ -333,7 +503,8 @@ async fn stream(
     Ok(())
 }
 
-/// Resolves on Ctrl-C, SIGTERM or after `duration`.
+/// Resolves on Ctrl-C, SIGTERM or after `duration`. (On the dashboard, Ctrl-C arrives as a key
+/// in raw mode and ends the session through the screen's quit.)
 async fn stop_signal(duration: Option<Duration>) {
     let timer = async {
         match duration {

@@ -11,7 +11,10 @@
 //! readings, "today" and "this week" come in as arguments, and every function is plain data in,
 //! plain data out. Sources for every number are in `shared/science.md` and cited where used.
 
+pub mod baseline;
+pub mod hrv;
 pub mod load;
+pub mod readiness;
 pub mod summary;
 pub mod week;
 pub mod zones;

@@ -160,6 +160,24 @@ pub struct Summary {
     pub flags: Vec<Flag>,
 }
 
+/// A span the user paused the session: `[start, end)`; an open span (`end` `None`) runs on.
+pub type PausedSpan = (DateTime<Utc>, Option<DateTime<Utc>>);
+
+/// The readings outside the paused spans: paused time is not active time. A pause longer than
+/// `max_gap` leaves an interval that counts nothing; a shorter one is bridged by the reading
+/// before it, like any short silence.
+pub fn without_paused(readings: &[Reading], paused: &[PausedSpan]) -> Vec<Reading> {
+    readings
+        .iter()
+        .filter(|r| {
+            !paused
+                .iter()
+                .any(|(start, end)| r.t >= *start && end.map_or(true, |e| r.t < e))
+        })
+        .cloned()
+        .collect()
+}
+
 /// Whether a reading carries a heart-rate signal: HR above 0 and contact not "not detected".
 pub fn has_signal(reading: &Reading) -> bool {
     reading.hr > 0 && reading.contact != Contact::NotDetected

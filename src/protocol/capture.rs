@@ -123,6 +123,7 @@ pub fn parse_line(text: &str, line: usize) -> Result<Option<SourceEvent>, Captur
         "disconnected" => LinkEvent::Lost {
             reason: match obj.get("reason").and_then(Value::as_str) {
                 Some("watchdog") => LossReason::Watchdog,
+                Some("paused") => LossReason::Paused,
                 _ => LossReason::Disconnected,
             },
         },

@@ -26,7 +26,7 @@ pub struct Packet {
     pub bytes: Vec<u8>,
 }
 
-/// Why the link to the strap was lost.
+/// Why data stopped flowing for a while (a gap in a session).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LossReason {
@@ -34,6 +34,9 @@ pub enum LossReason {
     Disconnected,
     /// No packet arrived within the watchdog time (the strap went silent without a disconnect).
     Watchdog,
+    /// The user paused the session (`p` on the live screen). Not a link loss: no source emits it;
+    /// it is stored as a gap so the paused time counts as nothing.
+    Paused,
 }
 
 /// What a strap told us about itself besides heart rate.

@@ -73,6 +73,9 @@ pub fn output(o: &Output, zones: Option<&ZoneTable>) -> String {
                 LinkEvent::Lost {
                     reason: LossReason::Watchdog,
                 } => "strap lost (no data), reconnecting...".to_owned(),
+                LinkEvent::Lost {
+                    reason: LossReason::Paused,
+                } => "paused".to_owned(),
                 LinkEvent::Reconnected { gap } => format!("back after {}", human_duration(*gap)),
             };
             format!("{}  -- {what}", clock(*t))

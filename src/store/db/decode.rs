@@ -134,6 +134,7 @@ pub(super) fn source_str(s: Source) -> &'static str {
         Source::Ble => "ble",
         Source::Replay => "replay",
         Source::Simulator => "simulator",
+        Source::Import => "import",
     }
 }
 
@@ -143,6 +144,7 @@ pub(super) fn source(s: &str) -> Result<Source, Bad> {
         "ble" => Ok(Source::Ble),
         "replay" => Ok(Source::Replay),
         "simulator" => Ok(Source::Simulator),
+        "import" => Ok(Source::Import),
         other => Err(format!("source = {other:?} is unknown")),
     }
 }
@@ -152,6 +154,7 @@ pub(super) fn reason_str(r: LossReason) -> &'static str {
     match r {
         LossReason::Disconnected => "disconnected",
         LossReason::Watchdog => "watchdog",
+        LossReason::Paused => "paused",
     }
 }
 
@@ -160,6 +163,7 @@ pub(super) fn reason(s: &str) -> Result<LossReason, Bad> {
     match s {
         "disconnected" => Ok(LossReason::Disconnected),
         "watchdog" => Ok(LossReason::Watchdog),
+        "paused" => Ok(LossReason::Paused),
         other => Err(format!("reason = {other:?} is unknown")),
     }
 }

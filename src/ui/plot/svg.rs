@@ -123,7 +123,13 @@ impl Svg {
 
     /// Text with its anchor point at `(x, y)` (the baseline; `text-anchor` in `attrs` sets the
     /// horizontal alignment).
-    pub(super) fn text(&mut self, class: &str, (x, y): (f64, f64), text: &str, attrs: &[(&str, String)]) {
+    pub(super) fn text(
+        &mut self,
+        class: &str,
+        (x, y): (f64, f64),
+        text: &str,
+        attrs: &[(&str, String)],
+    ) {
         self.out.push_str("<text");
         self.attrs(&[("class", class.to_owned()), ("x", num(x)), ("y", num(y))]);
         self.attrs(attrs);
@@ -173,7 +179,11 @@ pub(super) fn hex((r, g, b): (u8, u8, u8)) -> String {
 /// `colour` mixed with white: `amount` 0 keeps it, 1 gives white.
 pub(super) fn tint((r, g, b): (u8, u8, u8), amount: f64) -> (u8, u8, u8) {
     let a = amount.clamp(0.0, 1.0);
-    let mix = |c: u8| (f64::from(c) + (255.0 - f64::from(c)) * a).round().clamp(0.0, 255.0) as u8;
+    let mix = |c: u8| {
+        (f64::from(c) + (255.0 - f64::from(c)) * a)
+            .round()
+            .clamp(0.0, 255.0) as u8
+    };
     (mix(r), mix(g), mix(b))
 }
 

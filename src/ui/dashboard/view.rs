@@ -1,0 +1,719 @@
+//! Draws the live screen from the state: [`render`] only reads the [`App`] and writes into the
+//! frame; it never changes state, reads the clock or touches the terminal.
+//!
+//! The layout is worked out from the frame's size on every draw, so a resize needs nothing
+//! else. From 80x24 up (at 36 rows and 100 columns the heart rate doubles in size):
+//!
+//! ```text
+//! link · strap · battery · source                          elapsed · active
+//! ███ ███ ███                          ▸Moderate   ██████████····    12:34
+//! big heart rate, zone colour    bpm    (time in each zone, 5 bars)
+//! Moderate: you can talk, not sing      Session  23 moderate-eq min
+//! RMSSD 42 ms                           Week    123 / 150 min ███····
+//! Target Moderate ▲ ease off: you should be able to talk in full sentences
+//! warnings: contact, link, no data
+//! ┌ Heart rate, last 5 min ─────────────────────────────────────────────┐
+//! │ chart on the zone bands (PAUSED drawn big over it while paused)     │
+//! └─────────────────────────────────────────────────────────────────────┘
+//! q quit · p pause · l lap · ? help                         lap 2 at 12:03
+//! ```
+//!
+//! Below 80x24 only a "make the window at least 80x24" message is drawn.
+
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::physiology::zones::TalkZone;
+
+use super::state::{App, LinkState, TargetCue, WEEK_GOAL_MIN};
+use super::widgets::{clock, progress_bar, zone_bar, zone_color, BigText, HrChart};
+
+/// The smallest frame the dashboard is laid out for.
+pub const MIN_WIDTH: u16 = 80;
+/// The smallest frame the dashboard is laid out for.
+pub const MIN_HEIGHT: u16 = 24;
+
+const DIM: Style = Style::new().fg(Color::Gray);
+const WARN: Style = Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD);
+
+/// Draws the whole screen for `app` into `frame`.
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area);
+        return;
+    }
+    let large = area.width >= 100 && area.height >= 36;
+    let scale_max = if large { 2 } else { 1 };
+    let top_h = 5 * scale_max + 2;
+    let [header, top, cue, warnings, chart, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(top_h),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(6),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let right_w = (area.width / 2).min(56);
+    let [left, right] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_w)]).areas(top);
+
+    draw_header(app, frame, header);
+    draw_heart_rate(app, frame, left, scale_max);
+    draw_zones(app, frame, right);
+    frame.render_widget(Paragraph::new(cue_line(app)), cue);
+    frame.render_widget(Paragraph::new(warning_line(app)), warnings);
+    draw_chart(app, frame, chart, area.width >= 110);
+    draw_footer(app, frame, footer);
+    if app.paused() {
+        draw_paused(frame, chart);
+    }
+    if app.show_help() {
+        draw_help(app, frame, area);
+    }
+}
+
+fn too_small(frame: &mut Frame, area: Rect) {
+    let text = vec![
+        Line::from(format!("make the window at least {MIN_WIDTH}x{MIN_HEIGHT}")),
+        Line::from(format!("(now {}x{})", area.width, area.height)),
+        Line::from("q quits"),
+    ];
+    let y = area.height.saturating_sub(3) / 2;
+    let inner = Rect {
+        y: area.y + y,
+        height: area.height - y,
+        ..area
+    };
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        inner,
+    );
+}
+
+fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
+    let mut right = vec![
+        Span::styled("elapsed ", DIM),
+        Span::styled(
+            clock(app.elapsed()),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        Span::styled("  active ", DIM),
+        Span::styled(
+            clock(app.active_time()),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+    ];
+    if app.paused() {
+        right.insert(0, Span::styled("PAUSED  ", WARN));
+    }
+    let right = Line::from(right);
+    // One cell more than the text, so the two sides never run into each other.
+    let right_w = u16::try_from(right.width() + 1)
+        .unwrap_or(u16::MAX)
+        .min(area.width);
+
+    let link = match app.link() {
+        LinkState::Waiting => Span::styled("○ waiting for data", DIM),
+        LinkState::Connected => Span::styled(
+            "● connected",
+            Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
+        ),
+        LinkState::Reconnecting { .. } => Span::styled(
+            format!(
+                "● reconnecting {}",
+                clock(app.gap_so_far().unwrap_or_default())
+            ),
+            WARN,
+        ),
+    };
+    // The rest of the left side in display order, each with its rank (0 = most important):
+    // whatever does not fit whole is left out, least important first.
+    let mut extras: Vec<(u8, Span<'static>)> = Vec::new();
+    if let Some(device) = app.device() {
+        let name = device.name.as_deref().unwrap_or(&device.address);
+        extras.push((1, Span::raw(name.to_owned())));
+        if let Some(b) = device.battery_percent {
+            let style = if b <= 15 { WARN } else { Style::new() };
+            extras.push((0, Span::styled(format!("battery {b}%"), style)));
+        }
+    }
+    extras.push((2, Span::styled(app.settings().source_label.clone(), DIM)));
+    let room = usize::from(area.width.saturating_sub(right_w));
+    let mut used = link.width();
+    let mut keep = vec![false; extras.len()];
+    for rank in 0..3 {
+        for (i, (r, span)) in extras.iter().enumerate() {
+            if *r == rank && used + 3 + span.width() <= room {
+                used += 3 + span.width();
+                keep[i] = true;
+            }
+        }
+    }
+    let mut left = vec![link];
+    for ((_, span), keep) in extras.into_iter().zip(keep) {
+        if keep {
+            left.push(Span::styled(" · ", DIM));
+            left.push(span);
+        }
+    }
+
+    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_w)]).areas(area);
+    frame.render_widget(Paragraph::new(Line::from(left)), l);
+    frame.render_widget(Paragraph::new(right).alignment(Alignment::Right), r);
+}
+
+fn draw_heart_rate(app: &App, frame: &mut Frame, area: Rect, scale_max: u16) {
+    let [digits, zone_row, hrv_row] = Layout::vertical([
+        Constraint::Length(5 * scale_max),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let hr = app.heart_rate();
+    let text = hr.map_or_else(|| "--".to_owned(), |hr| hr.to_string());
+    let colour = app.zone().map_or(Color::DarkGray, zone_color);
+    // Leave room for " bpm" beside the digits.
+    let room = digits.width.saturating_sub(5);
+    if let Some(scale) = BigText::fit(&text, room, digits.height, scale_max) {
+        let (w, h) = BigText::size(&text, scale);
+        let at = Rect {
+            width: w,
+            height: h,
+            ..digits
+        };
+        frame.render_widget(
+            BigText::new(&text, Style::new().fg(colour)).scale(scale),
+            at,
+        );
+        let unit = Rect {
+            x: at.right() + 1,
+            y: at.bottom().saturating_sub(1),
+            width: 3,
+            height: 1,
+        };
+        frame.render_widget(Paragraph::new(Span::styled("bpm", DIM)), unit);
+    }
+
+    let zone_line = match app.zone() {
+        Some(zone) => {
+            let style = Style::new().fg(zone_color(zone));
+            Line::from(vec![
+                Span::styled(zone.label(), style.add_modifier(Modifier::BOLD)),
+                Span::styled(": ", style),
+                Span::styled(zone.cue(), style),
+            ])
+        }
+        None => Line::styled("no fresh heart rate", DIM),
+    };
+    frame.render_widget(Paragraph::new(zone_line), zone_row);
+
+    let hrv = match app.live_rmssd_ms() {
+        Some(ms) => Line::from(vec![
+            Span::styled("RMSSD ", DIM),
+            Span::styled(
+                format!("{ms:.0} ms"),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(" over the last minute", DIM),
+        ]),
+        None if app.rr_seen() => Line::styled("RMSSD -- (collecting beats)", DIM),
+        None => Line::styled("RMSSD -- (no RR intervals from the strap yet)", DIM),
+    };
+    frame.render_widget(Paragraph::new(hrv), hrv_row);
+}
+
+fn draw_zones(app: &App, frame: &mut Frame, area: Rect) {
+    let times = app.time_in_zones();
+    let active = app.active_time().as_secs_f64();
+    let target = app.settings().target;
+    let mut lines = Vec::new();
+    if area.height >= 9 {
+        lines.push(Line::styled("Time in zones", DIM));
+    }
+    for zone in TalkZone::ALL.into_iter().rev() {
+        let t = *times.get(zone);
+        let share = if active > 0.0 {
+            t.as_secs_f64() / active
+        } else {
+            0.0
+        };
+        lines.push(zone_bar(zone, t, share, area.width, zone == target));
+    }
+    if area.height >= 9 {
+        lines.push(Line::default());
+    }
+    lines.push(Line::from(vec![
+        Span::styled(" Session ", DIM),
+        Span::styled(
+            format!("{:.0}", app.moderate_equivalent_min()),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(" moderate-eq min (vigorous x2)", DIM),
+    ]));
+    let week = app.week_total_min();
+    let done = week >= WEEK_GOAL_MIN;
+    let numbers = format!(" Week {week:.0} / {WEEK_GOAL_MIN:.0} min ");
+    let bar_w = area
+        .width
+        .saturating_sub(u16::try_from(numbers.chars().count()).unwrap_or(u16::MAX) + 2);
+    let colour = if done {
+        Color::Green
+    } else {
+        zone_color(TalkZone::Moderate)
+    };
+    let mut week_line = vec![Span::styled(
+        numbers,
+        Style::new().add_modifier(Modifier::BOLD),
+    )];
+    week_line.extend(progress_bar(week / WEEK_GOAL_MIN, bar_w, colour));
+    if done {
+        week_line.push(Span::styled(" ✓", Style::new().fg(Color::Green)));
+    }
+    lines.push(Line::from(week_line));
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn cue_line(app: &App) -> Line<'static> {
+    let target = app.settings().target;
+    let head = Span::styled(
+        format!("Target {} ", target.label()),
+        Style::new()
+            .fg(zone_color(target))
+            .add_modifier(Modifier::BOLD),
+    );
+    match app.target_cue() {
+        Some(TargetCue::Above(cue)) => Line::from(vec![
+            head,
+            Span::styled(
+                format!("▲ {cue}"),
+                Style::new()
+                    .fg(Color::LightYellow)
+                    .add_modifier(Modifier::BOLD),
+            ),
+        ]),
+        Some(TargetCue::Below(cue)) => Line::from(vec![
+            head,
+            Span::styled(
+                format!("▼ {cue}"),
+                Style::new()
+                    .fg(Color::LightCyan)
+                    .add_modifier(Modifier::BOLD),
+            ),
+        ]),
+        Some(TargetCue::OnTarget) => Line::from(vec![
+            head,
+            Span::styled(
+                format!("✓ on target: {}", target.cue()),
+                Style::new().fg(Color::LightGreen),
+            ),
+        ]),
+        None => Line::from(vec![head, Span::styled(format!("({})", target.cue()), DIM)]),
+    }
+}
+
+fn warning_line(app: &App) -> Line<'static> {
+    let mut parts: Vec<String> = Vec::new();
+    match app.link() {
+        LinkState::Reconnecting { .. } => parts.push(format!(
+            "strap link lost: reconnecting ({} so far); the session goes on",
+            clock(app.gap_so_far().unwrap_or_default())
+        )),
+        LinkState::Waiting => parts.push("waiting for the strap...".to_owned()),
+        LinkState::Connected => {
+            if let Some(silent) = app.silent_for() {
+                parts.push(format!("no reading for {} s", silent.as_secs()));
+            }
+        }
+    }
+    if let Some(w) = app.contact_warning() {
+        parts.push(w.to_owned());
+    }
+    if app.paused() {
+        parts.push(format!(
+            "paused {}: p resumes (paused time is not counted)",
+            clock(app.paused_total())
+        ));
+    }
+    if parts.is_empty() {
+        if let Some(gap) = app.last_gap() {
+            return Line::styled(format!("reconnected after a {} gap", clock(gap)), DIM);
+        }
+        return Line::default();
+    }
+    Line::styled(parts.join(" · "), WARN)
+}
+
+fn draw_chart(app: &App, frame: &mut Frame, area: Rect, ten_minutes: bool) {
+    let minutes = if ten_minutes { 10 } else { 5 };
+    let block = Block::bordered().border_style(DIM).title(Span::styled(
+        format!(" Heart rate, last {minutes} min "),
+        DIM,
+    ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    frame.render_widget(
+        HrChart {
+            points: app.history(),
+            zones: &app.settings().zones,
+            end: app.chart_now(),
+            window: std::time::Duration::from_secs(minutes * 60),
+            laps: app.laps().iter().filter_map(|l| l.reading_t).collect(),
+        },
+        inner,
+    );
+}
+
+fn draw_footer(app: &App, frame: &mut Frame, area: Rect) {
+    let key = |k: &'static str| Span::styled(k, Style::new().add_modifier(Modifier::BOLD));
+    let keys = Line::from(vec![
+        key("q"),
+        Span::styled(" quit  ", DIM),
+        key("p"),
+        Span::styled(
+            if app.paused() {
+                " resume  "
+            } else {
+                " pause  "
+            },
+            DIM,
+        ),
+        key("l"),
+        Span::styled(" lap  ", DIM),
+        key("?"),
+        Span::styled(" help", DIM),
+    ]);
+    let mut status = Vec::new();
+    if let Some(lap) = app.laps().last() {
+        status.push(format!("lap {} at {}", lap.number, clock(lap.elapsed)));
+    }
+    if app.bad_packets() > 0 {
+        status.push(format!("{} bad packets skipped", app.bad_packets()));
+    }
+    let status = Line::styled(status.join(" · "), DIM);
+    let status_w = u16::try_from(status.width())
+        .unwrap_or(u16::MAX)
+        .min(area.width / 2);
+    let [l, r] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(status_w)]).areas(area);
+    frame.render_widget(Paragraph::new(keys), l);
+    frame.render_widget(Paragraph::new(status).alignment(Alignment::Right), r);
+}
+
+/// "PAUSED" in big letters over the middle of `area`.
+fn draw_paused(frame: &mut Frame, area: Rect) {
+    const TEXT: &str = "PAUSED";
+    let Some(scale) = BigText::fit(
+        TEXT,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+        2,
+    ) else {
+        frame.render_widget(Paragraph::new(Span::styled("PAUSED", WARN)), area);
+        return;
+    };
+    let (w, h) = BigText::size(TEXT, scale);
+    let boxed = centred(area, w + 4, h + 2);
+    frame.render_widget(Clear, boxed);
+    let block = Block::bordered()
+        .border_style(WARN)
+        .title(Span::styled(" PAUSED · p resumes ", WARN));
+    let inner = block.inner(boxed);
+    frame.render_widget(block, boxed);
+    let text_area = Rect {
+        x: inner.x + 1,
+        width: w,
+        height: h,
+        ..inner
+    }
+    .intersection(inner);
+    frame.render_widget(
+        BigText::new(TEXT, Style::new().fg(Color::Yellow)).scale(scale),
+        text_area,
+    );
+}
+
+fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
+    let key = |k: &'static str, what: &'static str| {
+        Line::from(vec![
+            Span::styled(
+                format!("  {k:<12}"),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(what),
+        ])
+    };
+    let zones = &app.settings().zones;
+    let mut lines = vec![
+        key("q, Ctrl-C", "end the session and show its summary"),
+        key("p", "pause / resume (paused time is not counted)"),
+        key("l", "mark a lap"),
+        key("?, Esc", "close this help"),
+        Line::default(),
+        Line::styled("  Zones: the talk test", DIM),
+    ];
+    for zone in TalkZone::ALL {
+        // Whole beats per minute in the zone: thresholds are real numbers (115.2 starts
+        // moderate, so 115 is light and 116 moderate).
+        let from = zones.min_bpm(zone).ceil();
+        let range = match zones.max_bpm(zone) {
+            Some(to) if zone == TalkZone::VeryLight => format!("below {:.0}", to.ceil()),
+            Some(to) => format!("{from:.0}-{:.0}", to.ceil() - 1.0),
+            None => format!("{from:.0} and up"),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {:<11}", zone.label()),
+                Style::new()
+                    .fg(zone_color(zone))
+                    .add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(format!("{range:<12}"), DIM),
+            Span::raw(zone.cue()),
+        ]));
+    }
+    let height = u16::try_from(lines.len()).unwrap_or(u16::MAX) + 2;
+    let boxed = centred(area, 64, height);
+    frame.render_widget(Clear, boxed);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .title(" Help · ? closes ")
+                .border_style(Style::new().fg(Color::White)),
+        ),
+        boxed,
+    );
+}
+
+/// A `width` x `height` rectangle in the middle of `area` (clipped to it).
+fn centred(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reading::Contact;
+    use crate::source::{DeviceInfo, LinkEvent, LossReason};
+    use crate::ui::dashboard::state::tests::{link, reading, reading_with, settings, tick};
+    use crate::ui::dashboard::state::{update, Event, KeyInput};
+    use crate::ui::dashboard::widgets::lit_pixels;
+    use ratatui::backend::TestBackend;
+    use ratatui::buffer::Buffer;
+    use ratatui::Terminal;
+
+    fn draw(app: &App, width: u16, height: u16) -> Buffer {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|f| render(app, f)).unwrap();
+        terminal.backend().buffer().clone()
+    }
+
+    fn text(buf: &Buffer) -> String {
+        buf.area
+            .rows()
+            .map(|row| {
+                row.columns()
+                    .map(|p| buf[(p.x, p.y)].symbol().to_owned())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Cells of the big heart-rate digits: block cells in the top-left panel.
+    fn digit_cells(buf: &Buffer, scale: u16) -> Vec<Color> {
+        let panel = Rect::new(0, 1, buf.area.width / 2, 5 * scale);
+        panel
+            .positions()
+            .map(|p| &buf[(p.x, p.y)])
+            .filter(|c| c.symbol() == "█")
+            .map(|c| c.fg)
+            .collect()
+    }
+
+    /// A session at 130 bpm (moderate), connected to a strap with a battery.
+    fn moderate_app() -> App {
+        let mut app = App::new(settings());
+        update(
+            &mut app,
+            link(LinkEvent::Connected(DeviceInfo {
+                name: Some("Polar H10 1234".into()),
+                address: "AA:BB".into(),
+                battery_percent: Some(80),
+                body_location: None,
+            })),
+        );
+        for s in 0..120 {
+            update(&mut app, tick(s * 1000));
+            update(
+                &mut app,
+                reading_with(s as i64 * 1000, 130, Contact::Detected, vec![800, 820]),
+            );
+        }
+        update(&mut app, tick(120_000));
+        app
+    }
+
+    #[test]
+    fn shows_heart_rate_zone_and_cue_at_80x24_and_120x40() {
+        let app = moderate_app();
+        let moderate = zone_color(TalkZone::Moderate);
+        for (w, h, scale) in [(80, 24, 1), (120, 40, 2)] {
+            let buf = draw(&app, w, h);
+            let screen = text(&buf);
+            for expected in [
+                "Moderate",
+                "you can talk, not sing",
+                "bpm",
+                "connected",
+                "Polar H10 1234",
+                "battery 80%",
+                "elapsed 2:00",
+                "active 1:59",
+                "Target Moderate",
+                "on target",
+                "RMSSD",
+                "Week 102 / 150 min",
+                "Heart rate, last",
+                "q quit",
+            ] {
+                assert!(
+                    screen.contains(expected),
+                    "{w}x{h}: {expected:?} in\n{screen}"
+                );
+            }
+            let cells = digit_cells(&buf, scale);
+            let per_pixel = usize::from(2 * scale * scale);
+            assert_eq!(cells.len(), lit_pixels("130") * per_pixel, "{w}x{h}");
+            assert!(cells.iter().all(|c| *c == moderate), "{w}x{h}");
+        }
+    }
+
+    #[test]
+    fn vigorous_digits_take_the_vigorous_colour_and_the_ease_off_cue() {
+        let mut app = App::new(settings());
+        update(&mut app, reading(0, 150));
+        let buf = draw(&app, 80, 24);
+        let cells = digit_cells(&buf, 1);
+        assert_eq!(cells.len(), lit_pixels("150") * 2);
+        assert!(cells.iter().all(|c| *c == zone_color(TalkZone::Vigorous)));
+        let screen = text(&buf);
+        assert!(screen.contains("Vigorous: only a few words"), "{screen}");
+        assert!(screen.contains("ease off: you should be able to talk in full sentences"));
+    }
+
+    #[test]
+    fn a_lost_link_shows_dashes_and_reconnecting() {
+        let mut app = moderate_app();
+        update(
+            &mut app,
+            link(LinkEvent::Lost {
+                reason: LossReason::Watchdog,
+            }),
+        );
+        update(&mut app, tick(132_000));
+        let buf = draw(&app, 80, 24);
+        let screen = text(&buf);
+        assert!(screen.contains("reconnecting"), "{screen}");
+        // No data since the last reading arrived at 119 s.
+        assert!(screen.contains("0:13"), "{screen}");
+        assert!(screen.contains("no fresh heart rate"), "{screen}");
+        assert!(!screen.contains("on target"), "{screen}");
+        let cells = digit_cells(&buf, 1);
+        assert_eq!(cells.len(), lit_pixels("--") * 2, "{screen}");
+        assert!(cells.iter().all(|c| *c == Color::DarkGray));
+    }
+
+    #[test]
+    fn a_silent_strap_shows_dashes_after_three_seconds() {
+        let mut app = moderate_app();
+        update(&mut app, tick(122_500));
+        let buf = draw(&app, 80, 24);
+        assert_eq!(digit_cells(&buf, 1).len(), lit_pixels("--") * 2);
+        assert!(text(&buf).contains("no reading for 3 s"));
+    }
+
+    #[test]
+    fn paused_is_shown_big() {
+        let mut app = moderate_app();
+        update(&mut app, Event::Key(KeyInput::PauseResume));
+        for (w, h, scale) in [(80, 24, 1), (120, 40, 2)] {
+            let screen = text(&draw(&app, w, h));
+            assert!(screen.contains("PAUSED"), "{screen}");
+            assert!(screen.contains("p resumes"), "{screen}");
+            // The big letters' top row: P, A, U (3 pixels, 3, then 1 + gap + 1).
+            let (px, gap) = ("█".repeat(2 * scale), " ".repeat(2 * scale));
+            let top = format!("{0}{0}{0}{1}{0}{0}{0}{1}{0}{1}{0}", px, gap);
+            assert!(screen.contains(&top), "{w}x{h}:\n{screen}");
+        }
+    }
+
+    #[test]
+    fn help_overlay_toggles() {
+        let mut app = moderate_app();
+        assert!(!text(&draw(&app, 80, 24)).contains("mark a lap"));
+        update(&mut app, Event::Key(KeyInput::ToggleHelp));
+        let screen = text(&draw(&app, 80, 24));
+        assert!(screen.contains("Help"), "{screen}");
+        assert!(screen.contains("mark a lap"), "{screen}");
+        assert!(screen.contains("end the session"), "{screen}");
+        assert!(screen.contains("you can't talk"), "{screen}");
+        update(&mut app, Event::Key(KeyInput::ToggleHelp));
+        assert!(!text(&draw(&app, 80, 24)).contains("mark a lap"));
+    }
+
+    #[test]
+    fn contact_warning_laps_and_bad_packets_are_shown() {
+        let mut app = moderate_app();
+        update(&mut app, Event::Key(KeyInput::Lap));
+        update(
+            &mut app,
+            reading_with(121_000, 0, Contact::NotDetected, vec![]),
+        );
+        let screen = text(&draw(&app, 80, 24));
+        assert!(
+            screen.contains("no skin contact: wet the electrodes"),
+            "{screen}"
+        );
+        assert!(screen.contains("lap 1 at 2:00"), "{screen}");
+    }
+
+    #[test]
+    fn small_frames_ask_for_room_and_never_panic() {
+        let app = moderate_app();
+        let screen = text(&draw(&app, 40, 10));
+        assert!(screen.contains("make the window at least"), "{screen}");
+        assert!(screen.contains("80x24"), "{screen}");
+        for (w, h) in [
+            (79, 24),
+            (80, 23),
+            (1, 1),
+            (0, 0),
+            (200, 24),
+            (80, 60),
+            (300, 100),
+        ] {
+            let mut app = moderate_app();
+            update(&mut app, Event::Key(KeyInput::PauseResume));
+            update(&mut app, Event::Key(KeyInput::ToggleHelp));
+            draw(&app, w, h);
+        }
+        // Before any data.
+        let fresh = App::new(settings());
+        let screen = text(&draw(&fresh, 80, 24));
+        assert!(screen.contains("waiting"), "{screen}");
+    }
+}

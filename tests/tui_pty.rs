@@ -1,0 +1,100 @@
+//! The live screen in a real pseudo-terminal: `talkzone live --simulate` runs under tmux at
+//! 80x24, shows a heart rate and a zone, `q` ends it, and the summary appears once the terminal
+//! is restored. tmux plays the terminal (scripts/setup-test-env installs it when missing).
+//!
+//! Waiting is polling the screen for a condition with a deadline, never a fixed sleep.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(cmd: &str) -> Tmux {
+        let socket = format!("talkzone-test-{}", std::process::id());
+        let t = Tmux { socket };
+        // The pane stays open after talkzone exits, so its last screen can be read.
+        let ok = t
+            .cmd(&["new-session", "-d", "-x", "80", "-y", "24", "-s", "tz", cmd])
+            .status()
+            .expect("tmux runs (scripts/test installs it)")
+            .success();
+        assert!(ok, "tmux new-session failed");
+        t.cmd(&["set-option", "-t", "tz", "remain-on-exit", "on"])
+            .status()
+            .unwrap();
+        t
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("tmux");
+        c.arg("-L").arg(&self.socket).args(args);
+        c
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .cmd(&["capture-pane", "-p", "-t", "tz"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn keys(&self, keys: &str) {
+        self.cmd(&["send-keys", "-t", "tz", keys]).status().unwrap();
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]).status();
+    }
+}
+
+#[test]
+fn the_dashboard_shows_heart_rate_and_zone_and_q_ends_with_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_talkzone");
+    let data = dir.path().join("data");
+    let cmd = format!(
+        "env -u TALKZONE_CONFIG HOME={home} TZ=UTC {bin} --data-dir {data} live --simulate",
+        home = dir.path().display(),
+        data = data.display(),
+    );
+    assert!(Path::new(bin).exists());
+    let tmux = Tmux::start(&cmd);
+    let zones = ["Very light", "Light", "Moderate", "Vigorous", "Near max"];
+    // A few seconds in (the warm-up starts very light), so the summary has something to say.
+    let screen = tmux.wait_for("a heart rate, a zone cue and 3 s of active time", |s| {
+        s.contains("bpm")
+            && s.contains("Very light: easy chat")
+            && s.contains("connected")
+            && s.contains("active 0:03")
+    });
+    assert!(zones.iter().all(|z| screen.contains(z)), "{screen}");
+    assert!(screen.contains("q quit"), "{screen}");
+    tmux.keys("q");
+    let after = tmux.wait_for("the summary after q", |s| s.contains("session ended:"));
+    assert!(after.contains("Session 1 ·"), "{after}");
+    assert!(after.contains("time in zones:"), "{after}");
+    // The terminal is back to normal: the dashboard's frame is gone.
+    assert!(!after.contains("Heart rate, last"), "{after}");
+}
