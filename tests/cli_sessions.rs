@@ -119,6 +119,26 @@ fn a_simulated_workout_is_recorded_and_summarised() {
     let week = sb.json(&["week", "--json"]);
     assert!((week["moderate_equivalent_min"].as_f64().unwrap() - meq).abs() < 1e-9);
     assert_eq!(week["days_trained"], 1);
+
+    // Plots: SVG files, owner-only.
+    let (hr, wk) = (sb.path("hr.svg"), sb.path("week.svg"));
+    sb.ok(&["summary", "--plot", hr.to_str().unwrap()]);
+    sb.ok(&["week", "--plot", wk.to_str().unwrap()]);
+    for (path, needle) in [(&hr, "Moderate"), (&wk, "Wed")] {
+        let svg = std::fs::read_to_string(path).unwrap();
+        assert!(
+            svg.starts_with("<svg") || svg.starts_with("<?xml"),
+            "{}",
+            &svg[..80]
+        );
+        assert!(svg.trim_end().ends_with("</svg>") && svg.contains(needle));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+    }
 }
 
 #[test]

@@ -52,7 +52,12 @@ pub fn run(cli: &Cli, args: &SummaryArgs) -> Result<(), AppError> {
         Some(s) => s,
         None => summarise(&readings, &zones, &session::summary_options(&settings)),
     };
-    // PLOT-HOOK
+    if let Some(path) = &args.plot {
+        let title = format!("Session {} · {}", row.id, ui::report::local_when(row.start));
+        let svg = ui::plot::session_svg(&readings, &zones, &title, settings.summary.max_gap)
+            .map_err(|e| AppError::Other(e.to_string()))?;
+        ui::plot::write_svg(path, &svg).map_err(|e| AppError::Other(e.to_string()))?;
+    }
     if args.json {
         let mut v = ui::report::summary_json(row.id, &summary);
         v["status"] = serde_json::json!(row.status.as_str());

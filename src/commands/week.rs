@@ -35,7 +35,10 @@ pub fn run(cli: &Cli, args: &WeekArgs) -> Result<(), AppError> {
         .collect();
     let strength = db.strength_days(first, after)?;
     let week = summarise_week(monday, &digests, &strength);
-    // PLOT-HOOK
+    if let Some(path) = &args.plot {
+        let svg = ui::plot::week_svg(&week).map_err(|e| AppError::Other(e.to_string()))?;
+        ui::plot::write_svg(path, &svg).map_err(|e| AppError::Other(e.to_string()))?;
+    }
     if args.json {
         let v = serde_json::to_value(&week)
             .map_err(|e| AppError::Other(format!("cannot encode the week: {e}")))?;

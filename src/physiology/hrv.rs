@@ -151,9 +151,7 @@ pub struct CleanedRr {
 pub fn clean_rr(rr_ms: &[f64]) -> CleanedRr {
     let medians: Vec<Option<f64>> = (0..rr_ms.len()).map(|i| local_median(rr_ms, i)).collect();
     // Relative distance from the local median; only asked of intervals that passed rules 1-2.
-    let distance = |i: usize| {
-        medians[i].map_or(f64::INFINITY, |m| (rr_ms[i] - m).abs() / m)
-    };
+    let distance = |i: usize| medians[i].map_or(f64::INFINITY, |m| (rr_ms[i] - m).abs() / m);
     // Indices of the intervals accepted so far, in order (rule 3 may take the last ones back).
     let mut accepted: Vec<usize> = Vec::with_capacity(rr_ms.len());
     for (i, &rr) in rr_ms.iter().enumerate() {
