@@ -48,9 +48,109 @@ pub enum Command {
     /// Log something talkzone cannot measure.
     #[command(subcommand)]
     Log(LogCommand),
+    /// The morning resting check: a few still minutes for resting heart rate and HRV, with
+    /// your baseline and today's readiness.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Morning(MorningArgs),
+    /// Your resting heart rate and HRV day by day: 7-day averages against your normal range.
+    Trend(TrendArgs),
+    /// Today's verdict (ready / take it easy / scale back) with its reasons and advice.
+    Readiness(ReadinessArgs),
     /// Delete a recorded session (asks first).
     #[command(after_help = EXIT_CODES_HELP)]
     Delete(DeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MorningArgs {
+    /// How you lie or sit: always the same one (else [morning] posture, default supine).
+    #[arg(long, value_parser = ["supine", "seated", "standing"])]
+    pub posture: Option<String>,
+    /// Seconds to record, 60 to 600 (else [morning] duration_seconds, default 180).
+    #[arg(long, value_name = "S")]
+    pub duration: Option<f64>,
+    /// The first seconds, recorded but not used while the heart settles (default 60).
+    #[arg(long, value_name = "S")]
+    pub settle: Option<f64>,
+    /// Strap to use: an address or part of its name (as for `live`).
+    #[arg(long, value_name = "ADDR|NAME")]
+    pub device: Option<String>,
+    /// Bluetooth adapter to use, e.g. hci0.
+    #[arg(long, value_name = "NAME")]
+    pub adapter: Option<String>,
+    /// No strap: simulate a resting check.
+    #[arg(long, conflicts_with_all = ["replay", "device", "adapter"])]
+    pub simulate: bool,
+    /// Play back a raw capture file; the check is dated by the capture's times.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["device", "adapter"])]
+    pub replay: Option<PathBuf>,
+    /// With --replay or --simulate: as fast as possible.
+    #[arg(long)]
+    pub fast: bool,
+    /// Simulator seed.
+    #[arg(long, default_value_t = 1, value_name = "N", requires = "simulate")]
+    pub seed: u64,
+    /// Simulator: resting heart rate to simulate, bpm.
+    #[arg(
+        long,
+        default_value_t = 56.0,
+        value_name = "BPM",
+        requires = "simulate"
+    )]
+    pub sim_rest_hr: f64,
+    /// Also write the raw packets to FILE (JSON Lines).
+    #[arg(long, value_name = "FILE")]
+    pub capture: Option<PathBuf>,
+    /// How you slept, 1 (very poorly) to 5 (very well).
+    #[arg(long, value_name = "1-5", value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub sleep: Option<u8>,
+    /// Muscle soreness, 1 (none) to 5 (very sore).
+    #[arg(long, value_name = "1-5", value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub soreness: Option<u8>,
+    /// You feel ill (a cold, a fever...).
+    #[arg(long)]
+    pub ill: bool,
+    /// Yesterday's workout felt harder than usual at the same pace or power.
+    #[arg(long)]
+    pub harder: bool,
+    /// Do not ask how you feel (the questions are only asked on a terminal anyway).
+    #[arg(long)]
+    pub no_questions: bool,
+    /// Seconds without a packet before the strap counts as lost.
+    #[arg(long, value_name = "S")]
+    pub watchdog: Option<f64>,
+    /// How long to look for the strap, in seconds.
+    #[arg(long, default_value_t = 20.0, value_name = "S")]
+    pub scan_timeout: f64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrendArgs {
+    /// Days to show, ending on --date.
+    #[arg(long, default_value_t = 28, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660))]
+    pub days: u32,
+    /// The last day to show (YYYY-MM-DD, local); default today.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<chrono::NaiveDate>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also draw resting HR and lnRMSSD with their normal bands to FILE.svg.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReadinessArgs {
+    /// The day to judge (YYYY-MM-DD, local); default today.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<chrono::NaiveDate>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

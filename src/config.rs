@@ -24,6 +24,8 @@ use std::time::Duration;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
+use crate::physiology::baseline::BaselineConfig;
+use crate::physiology::readiness::ReadinessConfig;
 use crate::physiology::zones::{HrMaxFormula, TalkZone, ZoneConfig, ZoneModel};
 
 /// The file name looked for in the user's config directory.
@@ -123,6 +125,34 @@ impl Default for ZoneSettings {
     }
 }
 
+/// The `[morning]` section: the morning resting check and its personal baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MorningSettings {
+    /// How long a check records (`duration_seconds`, 60-600, default 180).
+    pub duration: Duration,
+    /// The first part, recorded but not used while the heart settles (`settle_seconds`,
+    /// 0-300, default 60; science.md §5).
+    pub settle: Duration,
+    /// `supine`, `seated` or `standing` (default `supine`): always the same one.
+    pub posture: String,
+    /// Normal range width (`range_k`) and rows shown.
+    pub baseline: BaselineConfig,
+    /// The `[readiness]` thresholds.
+    pub readiness: ReadinessConfig,
+}
+
+impl Default for MorningSettings {
+    fn default() -> Self {
+        MorningSettings {
+            duration: Duration::from_secs(180),
+            settle: Duration::from_secs(60),
+            posture: "supine".into(),
+            baseline: BaselineConfig::default(),
+            readiness: ReadinessConfig::default(),
+        }
+    }
+}
+
 /// The `[summary]` section: how sessions are summarised.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SummarySettings {
@@ -147,6 +177,7 @@ pub struct Settings {
     pub storage: StorageSettings,
     pub zones: ZoneSettings,
     pub summary: SummarySettings,
+    pub morning: MorningSettings,
     /// The config file that was read, if any.
     pub config_file: Option<PathBuf>,
 }
@@ -165,6 +196,7 @@ impl Settings {
             },
             zones: ZoneSettings::default(),
             summary: SummarySettings::default(),
+            morning: MorningSettings::default(),
             config_file: None,
         }
     }
@@ -188,6 +220,7 @@ pub struct FileConfig {
     pub device: DeviceSettings,
     pub zones: ZoneSettings,
     pub summary: SummarySettings,
+    pub morning: MorningSettings,
     /// `[storage] data_dir` as written: a leading `~` not yet expanded, a relative path not yet
     /// resolved against the file's directory ([`load`] does both).
     pub data_dir: Option<PathBuf>,
@@ -331,6 +364,7 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         storage: StorageSettings { data_dir },
         zones: file.zones,
         summary: file.summary,
+        morning: file.morning,
         config_file,
     })
 }
@@ -577,6 +611,8 @@ fn unknown_key<S: Section>(key: &str) -> String {
         (StorageSection::NAME, StorageSection::KEYS),
         (ZoneSettings::NAME, ZoneSettings::KEYS),
         (SummarySettings::NAME, SummarySettings::KEYS),
+        (MorningSection::NAME, MorningSection::KEYS),
+        (ReadinessSection::NAME, ReadinessSection::KEYS),
     ]
     .into_iter()
     .find(|(name, keys)| *name != S::NAME && keys.contains(&key))
@@ -630,7 +666,15 @@ where
 
 impl Section for FileConfig {
     const NAME: &'static str = "";
-    const KEYS: &'static [&'static str] = &["profile", "device", "storage", "zones", "summary"];
+    const KEYS: &'static [&'static str] = &[
+        "profile",
+        "device",
+        "storage",
+        "zones",
+        "summary",
+        "morning",
+        "readiness",
+    ];
 
     fn read_key<'de, A: MapAccess<'de>>(
         &mut self,
@@ -643,6 +687,15 @@ impl Section for FileConfig {
             "device" => self.device = map.next_value_seed(SectionSeed::new())?,
             "zones" => self.zones = map.next_value_seed(SectionSeed::new())?,
             "summary" => self.summary = map.next_value_seed(SectionSeed::new())?,
+            "morning" => {
+                let m: MorningSection = map.next_value_seed(SectionSeed::new())?;
+                let readiness = self.morning.readiness;
+                self.morning = MorningSettings { readiness, ..m.0 };
+            }
+            "readiness" => {
+                let r: ReadinessSection = map.next_value_seed(SectionSeed::new())?;
+                self.morning.readiness = r.0;
+            }
             "storage" => {
                 let storage: StorageSection = map.next_value_seed(SectionSeed::new())?;
                 self.data_dir = storage.data_dir;
@@ -795,6 +848,102 @@ impl Section for SummarySettings {
     }
 }
 
+/// The `[morning]` section as written.
+#[derive(Default)]
+struct MorningSection(MorningSettings);
+
+impl Section for MorningSection {
+    const NAME: &'static str = "morning";
+    const KEYS: &'static [&'static str] =
+        &["duration_seconds", "settle_seconds", "posture", "range_k"];
+
+    fn read_key<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        path: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        let m = &mut self.0;
+        match key {
+            "duration_seconds" => {
+                m.duration = read(map, |v| seconds_in(path, &v, &(60.0..=600.0)))?
+            }
+            "settle_seconds" => {
+                m.settle = read(map, |v| {
+                    if matches!(v, toml::Value::Integer(0)) {
+                        return Ok(Duration::ZERO);
+                    }
+                    seconds_in(path, &v, &(0.0..=300.0))
+                })?
+            }
+            "posture" => {
+                m.posture = read(map, |v| match string(path, &v)? {
+                    p @ ("supine" | "seated" | "standing") => Ok(p.to_owned()),
+                    _ => Err(format!(
+                        "{path} = {v}: must be \"supine\", \"seated\" or \"standing\""
+                    )),
+                })?
+            }
+            "range_k" => {
+                m.baseline.range_k = read(map, |v| number_in(path, &v, &(0.25..=2.0), ""))?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// The `[readiness]` section as written.
+#[derive(Default)]
+struct ReadinessSection(ReadinessConfig);
+
+impl Section for ReadinessSection {
+    const NAME: &'static str = "readiness";
+    const KEYS: &'static [&'static str] = &[
+        "rhr_slope_bpm_per_week",
+        "rhr_rise_bpm",
+        "acute_chronic_spike",
+        "hard_days_in_a_row",
+        "poor_sleep_at_most",
+        "sore_at_least",
+        "wellness_flags_for_scale_back",
+    ];
+
+    fn read_key<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        path: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        let r = &mut self.0;
+        match key {
+            "rhr_slope_bpm_per_week" => {
+                r.rhr_slope_bpm_per_week =
+                    read(map, |v| number_in(path, &v, &(0.1..=10.0), " bpm per week"))?
+            }
+            "rhr_rise_bpm" => {
+                r.rhr_rise_bpm = read(map, |v| number_in(path, &v, &(0.0..=30.0), " bpm"))?
+            }
+            "acute_chronic_spike" => {
+                r.acute_chronic_spike = read(map, |v| number_in(path, &v, &(1.0..=5.0), ""))?
+            }
+            "hard_days_in_a_row" => {
+                r.hard_days_in_a_row = read(map, |v| integer(path, &v, &(1usize..=7), "days"))?
+            }
+            "poor_sleep_at_most" => {
+                r.poor_sleep_at_most = read(map, |v| integer(path, &v, &(1u8..=5), ""))?
+            }
+            "sore_at_least" => r.sore_at_least = read(map, |v| integer(path, &v, &(1u8..=5), ""))?,
+            "wellness_flags_for_scale_back" => {
+                r.wellness_flags_for_scale_back =
+                    read(map, |v| integer(path, &v, &(1usize..=3), "flags"))?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
 /// The `[storage]` section as written.
 #[derive(Default)]
 struct StorageSection {
@@ -904,6 +1053,29 @@ fn address(path: &str, value: &toml::Value) -> Result<String, String> {
 
 fn watchdog(path: &str, value: &toml::Value) -> Result<Duration, String> {
     seconds_in(path, value, &WATCHDOG_SECONDS)
+}
+
+/// A number, whole or fractional, within `range` (`unit` follows the bounds in messages).
+fn number_in(
+    path: &str,
+    value: &toml::Value,
+    range: &RangeInclusive<f64>,
+    unit: &str,
+) -> Result<f64, String> {
+    let x = match value {
+        toml::Value::Integer(n) => *n as f64,
+        toml::Value::Float(x) => *x,
+        _ => return Err(expected(path, "a number", value)),
+    };
+    if range.contains(&x) {
+        Ok(x)
+    } else {
+        Err(format!(
+            "{path} = {value}: must be between {} and {}{unit}",
+            range.start(),
+            range.end()
+        ))
+    }
 }
 
 /// A heart rate in bpm, whole or fractional, within [`THRESHOLD_BPM`].
@@ -1096,7 +1268,7 @@ data_dir = "/var/lib/talkzone"
             &[
                 "config.toml:4:",
                 "display: unknown section",
-                "[profile], [device], [storage], [zones] and [summary]",
+                "[profile], [device], [storage], [zones], [summary], [morning] and [readiness]",
             ],
         );
         let message = error_of("age = 40\n");
@@ -1287,6 +1459,8 @@ data_dir = "/var/lib/talkzone"
             StorageSection::KEYS,
             ZoneSettings::KEYS,
             SummarySettings::KEYS,
+            MorningSection::KEYS,
+            ReadinessSection::KEYS,
         ]
         .concat();
         let mut uncommented = Vec::new();

@@ -31,6 +31,8 @@ pub enum Exit {
     Store = 10,
     /// No such session.
     NotFound = 11,
+    /// A morning check was refused (poor contact, too little clean data); its data is kept.
+    CheckRefused = 12,
 }
 
 /// The exit-code table as shown at the end of `--help`.
@@ -47,7 +49,8 @@ Exit codes:
   8  permission denied by the operating system
   9  an input file (e.g. --replay capture) could not be read
  10  the database could not be used (not talkzone's, damaged, newer version, locked)
- 11  no such session";
+ 11  no such session
+ 12  morning check refused (poor strap contact or too little clean data; the data is kept)";
 
 /// An error that ends a command, with its message and exit code.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +66,9 @@ pub enum AppError {
 
     #[error("{0}")]
     NotFound(String),
+
+    #[error("{0}")]
+    CheckRefused(String),
 
     #[error(
         "Bluetooth service not reachable ({detail}).\n\
@@ -118,6 +124,7 @@ impl AppError {
             AppError::Store(crate::store::db::StoreError::NoSuchSession { .. })
             | AppError::NotFound(_) => Exit::NotFound,
             AppError::Store(_) => Exit::Store,
+            AppError::CheckRefused(_) => Exit::CheckRefused,
             AppError::BluetoothUnavailable { .. } | AppError::NoAdapter => {
                 Exit::BluetoothUnavailable
             }
@@ -188,6 +195,7 @@ mod tests {
             (Exit::Input, "9  an input file"),
             (Exit::Store, "10  the database"),
             (Exit::NotFound, "11  no such session"),
+            (Exit::CheckRefused, "12  morning check refused"),
         ] {
             assert!(EXIT_CODES_HELP.contains(line), "{line}");
             assert_eq!(

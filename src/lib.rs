@@ -17,6 +17,7 @@ pub mod physiology;
 pub mod pipeline;
 pub mod protocol;
 pub mod reading;
+pub mod recovery;
 pub mod session;
 pub mod source;
 pub mod store;

@@ -17,6 +17,9 @@ fn main() -> ExitCode {
         Command::Week(args) => commands::week::run(&cli, args),
         Command::Log(LogCommand::Strength(args)) => commands::log::strength(&cli, args),
         Command::Delete(args) => commands::delete::run(&cli, args),
+        Command::Morning(args) => commands::morning::run(&cli, args),
+        Command::Trend(args) => commands::trend::run(&cli, args),
+        Command::Readiness(args) => commands::readiness::run(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

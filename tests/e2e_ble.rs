@@ -396,3 +396,50 @@ fn malformed_packets_are_reported_and_good_ones_still_arrive() {
         }
     }
 }
+
+/// A morning check over the real BLE path: the emulator sends one RR per packet, alternating
+/// raw 1003 and 1096 (1/1024 s) = 979.4921875 and 1070.3125 ms. Hand-computed (Task Force 1996):
+/// every successive difference is 90.8203125 ms, so RMSSD = 90.8203125 ms and pNN50 = 1; mean
+/// NN is (979.4921875 + 1070.3125) / 2 = 1024.90234375 ms when the count is even. The check
+/// records 65 s on the readings' clock with no settling time, so at least 60 s of clean RR.
+#[test]
+fn a_morning_check_over_ble_computes_hrv_exactly() {
+    let world = BleWorld::start(include_str!("data/scenarios/morning.json"));
+    let mut cmd = world.talkzone();
+    cmd.args([
+        "morning",
+        "--adapter",
+        CENTRAL_ADAPTER,
+        "--device",
+        STRAP_ADDRESS,
+        "--duration",
+        "65",
+        "--settle",
+        "0",
+        "--json",
+        "--no-questions",
+    ]);
+    let mut run = world.spawn(cmd);
+    let status = run.wait_exit(Duration::from_secs(180));
+    assert!(status.success(), "morning failed: {status}");
+    let out = run.json();
+    let v = out.last().expect("one JSON object");
+    assert!(
+        (v["rmssd_ms"].as_f64().unwrap() - 90.8203125).abs() < 1e-9,
+        "{v}"
+    );
+    assert!(
+        (v["ln_rmssd"].as_f64().unwrap() - 90.8203125f64.ln()).abs() < 1e-9,
+        "{v}"
+    );
+    assert_eq!(v["pnn50"], 1.0, "{v}");
+    assert_eq!(v["artifact_share"], 0.0, "{v}");
+    let used = v["rr_used"].as_u64().unwrap();
+    assert!(used >= 60, "{v}");
+    let mean = v["mean_nn_ms"].as_f64().unwrap();
+    assert!((1020.0..1030.0).contains(&mean), "{v}");
+    assert_eq!(v["date"].as_str().unwrap().len(), 10);
+    for key in ["resting_hr", "sdnn_ms", "readiness"] {
+        assert!(v.get(key).is_some(), "{key} missing: {v}");
+    }
+}

@@ -208,3 +208,97 @@ fn edge_cases_render_through_the_public_api() {
         save_sample(name, &svg);
     }
 }
+
+/// 60 steady mornings (resting HR about 54, lnRMSSD about 4.2, with day-to-day noise and a
+/// few skipped days, one of them a week-long trip) and then 10 days of rising resting HR and
+/// falling HRV, as before an illness: the trend ends above its normal range.
+fn a_trend(days_shown: usize) -> talkzone::physiology::baseline::Trend {
+    use talkzone::physiology::baseline::{trend, BaselineConfig, DailyCheck};
+    let day0 = NaiveDate::from_ymd_opt(2025, 9, 17).unwrap();
+    let checks: Vec<DailyCheck> = (0..70i64)
+        .filter(|d| d % 9 != 4 && !(38..45).contains(d))
+        .map(|d| {
+            let noise = (d as f64 * 2.39).sin() * 1.6 + (d as f64 * 0.77).cos() * 0.8;
+            let rise = (d - 59).max(0) as f64;
+            DailyCheck {
+                date: day0 + chrono::Duration::days(d),
+                resting_hr: 54.0 + noise + 0.9 * rise,
+                ln_rmssd: 4.2 + noise * 0.06 - 0.045 * rise,
+            }
+        })
+        .collect();
+    let cfg = BaselineConfig {
+        days_shown,
+        ..BaselineConfig::default()
+    };
+    trend(&checks, day0 + chrono::Duration::days(69), &cfg)
+}
+
+#[test]
+fn a_trend_of_seventy_mornings_with_a_rise() {
+    use talkzone::ui::plot::trend_svg;
+    let trend = a_trend(70);
+    let svg = trend_svg(&trend, "Resting HR and HRV: 70 days to Tue 25 Nov 2025").unwrap();
+    let present = trend.days.iter().filter(|r| r.resting_hr.is_some()).count();
+    assert_eq!(count(&svg, "path", "dot"), 2 * present);
+    // The week-long trip empties the 7-day window for a few days: the average breaks once.
+    assert_eq!(count(&svg, "polyline", "average"), 4);
+    assert!(count(&svg, "path", "band") >= 2);
+    assert!(svg.contains("14-day slope +"));
+    save_sample("talkzone-trend.svg", &svg);
+    for (name, days_shown) in [("talkzone-trend-7.svg", 7), ("talkzone-trend-28.svg", 28)] {
+        let svg = trend_svg(&a_trend(days_shown), name).unwrap();
+        save_sample(name, &svg);
+    }
+}
+
+#[test]
+fn trend_edge_cases_render_through_the_public_api() {
+    use talkzone::physiology::baseline::{trend, BaselineConfig, DailyCheck, MAX_DAYS_SHOWN};
+    use talkzone::ui::plot::trend_svg;
+    let today = NaiveDate::from_ymd_opt(2025, 11, 25).unwrap();
+    // Ten years of mornings, most of them checked, slowly getting fitter, a season off each
+    // winter.
+    let checks: Vec<DailyCheck> = (0..3_660i64)
+        .filter(|d| d % 5 != 3 && (d + 100) % 365 > 40)
+        .map(|d| DailyCheck {
+            date: today - chrono::Duration::days(3_659 - d),
+            resting_hr: 62.0 - d as f64 / 600.0 + (d as f64 * 1.7).sin() * 2.0,
+            ln_rmssd: 3.8 + d as f64 / 9_000.0 + (d as f64 * 0.9).cos() * 0.15,
+        })
+        .collect();
+    let cfg = BaselineConfig {
+        days_shown: MAX_DAYS_SHOWN,
+        ..BaselineConfig::default()
+    };
+    let ten_years = trend(&checks, today, &cfg);
+    let one_day = trend(
+        &[DailyCheck {
+            date: today,
+            resting_hr: 55.0,
+            ln_rmssd: 4.1,
+        }],
+        today,
+        &BaselineConfig {
+            days_shown: 1,
+            ..cfg
+        },
+    );
+    let nothing = trend(&[], today, &BaselineConfig::default());
+    let cases = [
+        ("talkzone-trend-10y.svg", ten_years, "2016"),
+        ("talkzone-trend-one.svg", one_day, "25 Nov"),
+        (
+            "talkzone-trend-none.svg",
+            nothing,
+            "no morning checks in these 28 days",
+        ),
+    ];
+    for (name, trend, expected) in cases {
+        let svg = trend_svg(&trend, name).unwrap();
+        assert!(svg.contains(expected), "{name}");
+        assert!(svg.len() < 1_000_000, "{name}: {} bytes", svg.len());
+        assert_eq!(count(&svg, "text", "panel-title"), 2, "{name}");
+        save_sample(name, &svg);
+    }
+}

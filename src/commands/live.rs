@@ -21,8 +21,8 @@ use crate::pipeline::{self, Output};
 use crate::protocol::capture;
 use crate::session::{self, Recording};
 use crate::source::ble::scan::Wanted;
-use crate::source::ble::transport::{self, quitting, Quit};
-use crate::source::{replay, simulator, LinkEvent, SourceEvent, SourceKind};
+use crate::source::start::{self, BleTarget, SourceInputs};
+use crate::source::{replay, LinkEvent, SourceEvent, SourceKind};
 use crate::store::db::Db;
 use crate::store::{private, strap};
 use crate::ui;
@@ -44,10 +44,7 @@ struct LivePlan {
     kind: SourceKind,
     screen: Screen,
     duration: Option<Duration>,
-    watchdog: Duration,
-    find_window: Duration,
-    adapter: Option<String>,
-    wanted: Wanted,
+    ble: BleTarget,
     capture: Option<PathBuf>,
     data_dir: PathBuf,
     zones: ZoneTable,
@@ -81,18 +78,7 @@ fn plan(settings: &Settings, args: &LiveArgs, zones: ZoneTable) -> Result<LivePl
     } else {
         Screen::Dashboard
     };
-    let wanted = match (
-        &args.device,
-        &settings.device.address,
-        &settings.device.name,
-    ) {
-        (Some(arg), _, _) => Wanted::from_arg(arg),
-        (None, Some(addr), _) => Wanted::Address(addr.to_ascii_uppercase()),
-        (None, None, Some(name)) => Wanted::Name(name.clone()),
-        (None, None, None) => Wanted::Any {
-            remembered: strap::load(&settings.storage.data_dir).map(|s| s.address),
-        },
-    };
+    let wanted = wanted_strap(settings, args.device.as_deref());
     Ok(LivePlan {
         kind,
         screen,
@@ -100,19 +86,34 @@ fn plan(settings: &Settings, args: &LiveArgs, zones: ZoneTable) -> Result<LivePl
             .duration
             .map(|d| super::seconds("--duration", d))
             .transpose()?,
-        watchdog: match args.watchdog {
-            Some(w) => super::seconds("--watchdog", w)?,
-            None => settings.device.watchdog,
+        ble: BleTarget {
+            adapter: args.adapter.clone().or(settings.device.adapter.clone()),
+            wanted,
+            find_window: super::seconds("--scan-timeout", args.scan_timeout)?,
+            watchdog: match args.watchdog {
+                Some(w) => super::seconds("--watchdog", w)?,
+                None => settings.device.watchdog,
+            },
         },
-        find_window: super::seconds("--scan-timeout", args.scan_timeout)?,
-        adapter: args.adapter.clone().or(settings.device.adapter.clone()),
-        wanted,
         capture: args.capture.clone(),
         data_dir: settings.storage.data_dir.clone(),
         zones,
         target: settings.zones.target,
         summary: session::summary_options(settings),
     })
+}
+
+/// The strap asked for: `--device`, else `[device]`, else the one used last time or the
+/// strongest.
+pub fn wanted_strap(settings: &Settings, device: Option<&str>) -> Wanted {
+    match (device, &settings.device.address, &settings.device.name) {
+        (Some(arg), _, _) => Wanted::from_arg(arg),
+        (None, Some(addr), _) => Wanted::Address(addr.to_ascii_uppercase()),
+        (None, None, Some(name)) => Wanted::Name(name.clone()),
+        (None, None, None) => Wanted::Any {
+            remembered: strap::load(&settings.storage.data_dir).map(|s| s.address),
+        },
+    }
 }
 
 /// Moderate-equivalent minutes already done this week (local Monday to now), for the
@@ -145,7 +146,11 @@ pub fn run(cli: &Cli, args: &LiveArgs) -> Result<(), AppError> {
     } else {
         Some(super::open_db(&settings)?)
     };
-    let zones = session::zones_in_force(&settings, None)?;
+    let baseline = match &db {
+        Some(db) => crate::recovery::resting_baseline(db, &settings)?,
+        None => None,
+    };
+    let zones = session::zones_in_force(&settings, baseline)?;
     for note in &zones.notes {
         eprintln!("talkzone: {note}");
     }
@@ -297,41 +302,18 @@ async fn stream(
     };
 
     if plan.screen == Screen::Plain && plan.kind == SourceKind::Ble {
-        eprintln!("Looking for your strap{}...", plan.wanted.describe());
+        eprintln!("Looking for your strap{}...", plan.ble.wanted.describe());
     }
-    let source = {
-        let mut quit: Quit = quit_rx.clone();
-        let kind = plan.kind.clone();
-        let (adapter, wanted, find_window, watchdog) = (
-            plan.adapter.clone(),
-            plan.wanted.clone(),
-            plan.find_window,
-            plan.watchdog,
-        );
-        tokio::spawn(async move {
-            match kind {
-                SourceKind::Ble => {
-                    transport::run(adapter.as_deref(), &wanted, find_window, watchdog, tx, quit)
-                        .await
-                        .map(|_| ())
-                }
-                SourceKind::Replay { fast, .. } => {
-                    tokio::select! {
-                        _ = quitting(&mut quit) => {}
-                        _ = replay::run(replayed.unwrap_or_default(), fast, tx) => {}
-                    }
-                    Ok(())
-                }
-                SourceKind::Simulator { fast, seed } => {
-                    tokio::select! {
-                        _ = quitting(&mut quit) => {}
-                        _ = simulator::run(seed, Utc::now(), fast, tx) => {}
-                    }
-                    Ok(())
-                }
-            }
-        })
-    };
+    let source = start::start(
+        &plan.kind,
+        SourceInputs {
+            ble: plan.ble.clone(),
+            replayed: replayed.unwrap_or_default(),
+            workout: None,
+        },
+        tx,
+        quit_rx,
+    );
 
     // Keys and resizes from the terminal, when the dashboard is on.
     let (keys_tx, mut keys_rx) = mpsc::channel::<ScreenEvent>(64);

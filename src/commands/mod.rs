@@ -4,9 +4,12 @@
 pub mod delete;
 pub mod live;
 pub mod log;
+pub mod morning;
+pub mod readiness;
 pub mod scan;
 pub mod sessions;
 pub mod summary;
+pub mod trend;
 pub mod week;
 pub mod zones;
 

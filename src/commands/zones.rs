@@ -31,7 +31,9 @@ pub fn zones_json(z: &ZoneTable) -> serde_json::Value {
 /// Print the zones in force.
 pub fn run(cli: &Cli, args: &JsonArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
-    let zones = session::zones_in_force(&settings, None)?;
+    let db = super::open_db(&settings)?;
+    let baseline = crate::recovery::resting_baseline(&db, &settings)?;
+    let zones = session::zones_in_force(&settings, baseline)?;
     if args.json {
         super::print_json(&zones_json(&zones.table))
     } else {

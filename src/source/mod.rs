@@ -9,6 +9,7 @@
 pub mod ble;
 pub mod replay;
 pub mod simulator;
+pub mod start;
 
 use std::time::Duration;
 

@@ -284,12 +284,23 @@ pub fn simulated_workout(seed: u64) -> Workout {
     Workout::new(default_plan(), seed)
 }
 
-/// Send the default workout as raw packets stamped `start + offset`: in real time (no drift:
-/// each packet waits for its own deadline) or, when `fast`, as fast as the channel takes them.
-/// Ends quietly when the workout ends or the receiver is gone.
-pub async fn run(seed: u64, start: chrono::DateTime<chrono::Utc>, fast: bool, tx: EventSender) {
+/// A morning resting check: lying still, heart rate steady around `bpm` for `minutes`, with the
+/// large breathing-driven variability of a rested heart (see the beat model above).
+pub fn resting_plan(minutes: u64, bpm: f64) -> Vec<Phase> {
+    vec![Phase::steady("rest", minutes, bpm)]
+}
+
+/// Send a workout's packets stamped `start + offset`: in real time (no drift: each packet waits
+/// for its own deadline) or, when `fast`, as fast as the channel takes them. Ends quietly when
+/// the workout ends or the receiver is gone.
+pub async fn run(
+    workout: Workout,
+    start: chrono::DateTime<chrono::Utc>,
+    fast: bool,
+    tx: EventSender,
+) {
     let t0 = tokio::time::Instant::now();
-    for p in simulated_workout(seed) {
+    for p in workout {
         if !fast {
             tokio::time::sleep_until(t0 + p.offset).await;
         }
@@ -500,7 +511,7 @@ mod tests {
             .unwrap()
             .with_timezone(&chrono::Utc);
         let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-        let sender = tokio::spawn(run(3, start, true, tx));
+        let sender = tokio::spawn(run(simulated_workout(3), start, true, tx));
         let mut got = Vec::new();
         while let Some(ev) = rx.recv().await {
             got.push(ev);
@@ -520,7 +531,7 @@ mod tests {
     #[tokio::test]
     async fn run_stops_when_the_receiver_is_dropped() {
         let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-        let sender = tokio::spawn(run(3, chrono::Utc::now(), true, tx));
+        let sender = tokio::spawn(run(simulated_workout(3), chrono::Utc::now(), true, tx));
         assert!(rx.recv().await.is_some());
         drop(rx);
         sender.await.unwrap(); // returns instead of hanging or panicking

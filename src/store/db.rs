@@ -17,6 +17,7 @@
 //! calendar dates (as the person reads them) stored as days since 1970-01-01.
 
 mod decode;
+mod morning;
 mod readings;
 mod recorder;
 mod schema;
@@ -34,6 +35,7 @@ use super::private;
 use crate::reading::Source;
 use crate::source::{DeviceInfo, LossReason};
 
+pub use morning::{MorningCheckRow, MorningMetricsRow, NewMorningCheck, Posture, WellnessRow};
 pub use recorder::{Recorder, COMMIT_EVERY};
 pub use schema::{APPLICATION_ID, BUSY_TIMEOUT, SCHEMA_VERSION};
 

@@ -5,4 +5,5 @@ pub mod dashboard;
 pub mod json;
 pub mod lines;
 pub mod plot;
+pub mod recovery;
 pub mod report;

@@ -19,6 +19,7 @@ mod axis;
 mod session;
 mod svg;
 mod trace;
+mod trend;
 mod week;
 
 use std::io::Write as _;
@@ -28,6 +29,7 @@ use crate::physiology::zones::TalkZone;
 use crate::store::private;
 
 pub use session::session_svg;
+pub use trend::trend_svg;
 pub use week::week_svg;
 
 /// Why a plot could not be saved. Each message names the file and what to check.

@@ -2,7 +2,7 @@
 //! database checks type and range and reports what was wrong as text, which the callers turn
 //! into a [`super::StoreError::BadRow`] naming the table and row. Nothing here panics.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::Row;
 
@@ -51,6 +51,38 @@ pub(super) fn opt_real(v: ValueRef<'_>, name: &str) -> Result<Option<f64>, Bad> 
         ValueRef::Integer(i) => Ok(Some(i as f64)),
         other => Err(format!("{name} is {}, not a number", kind(other))),
     }
+}
+
+/// A non-NULL number (real or integer).
+pub(super) fn real(v: ValueRef<'_>, name: &str) -> Result<f64, Bad> {
+    opt_real(v, name)?.ok_or_else(|| format!("{name} is NULL, not a number"))
+}
+
+/// A 0 / 1 flag or NULL (not answered).
+pub(super) fn opt_flag(v: ValueRef<'_>, name: &str) -> Result<Option<bool>, Bad> {
+    match opt_int(v, name)? {
+        None => Ok(None),
+        Some(0) => Ok(Some(false)),
+        Some(1) => Ok(Some(true)),
+        Some(other) => Err(format!("{name} = {other} (expected NULL, 0 or 1)")),
+    }
+}
+
+/// A 1-5 answer or NULL (not answered).
+pub(super) fn opt_scale(v: ValueRef<'_>, name: &str) -> Result<Option<u8>, Bad> {
+    match opt_int(v, name)? {
+        None => Ok(None),
+        Some(i @ 1..=5) => Ok(Some(i as u8)),
+        Some(other) => Err(format!("{name} = {other} (expected NULL or 1 to 5)")),
+    }
+}
+
+/// A local calendar date as stored (days since 1970-01-01): the inverse of
+/// [`super::strength::epoch_day`].
+pub(super) fn date(day: i64, name: &str) -> Result<NaiveDate, Bad> {
+    chrono::TimeDelta::try_days(day)
+        .and_then(|d| NaiveDate::default().checked_add_signed(d))
+        .ok_or_else(|| format!("{name} = {day} is not a valid date"))
 }
 
 /// Non-NULL UTF-8 text.
@@ -170,6 +202,7 @@ pub(super) fn reason(s: &str) -> Result<LossReason, Bad> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::strength::epoch_day;
     use super::*;
     use proptest::prelude::*;
 
@@ -200,5 +233,18 @@ mod tests {
         assert!(text(ValueRef::Text(&[0xff, 0xfe]), "status").is_err());
         assert!(source("bluetooth").is_err());
         assert!(reason("").is_err());
+        assert!(real(ValueRef::Null, "duration_s").is_err());
+        assert!(opt_flag(ValueRef::Integer(2), "ill").is_err());
+        assert_eq!(opt_flag(ValueRef::Integer(1), "ill"), Ok(Some(true)));
+        assert!(opt_scale(ValueRef::Integer(0), "soreness").is_err());
+        assert!(opt_scale(ValueRef::Integer(6), "soreness").is_err());
+        assert_eq!(opt_scale(ValueRef::Integer(5), "soreness"), Ok(Some(5)));
+        assert!(date(i64::MAX, "date_days").is_err());
+        assert!(date(i64::from(i32::MAX), "date_days").is_err());
+        let d = NaiveDate::from_ymd_opt(1969, 12, 31).unwrap();
+        assert_eq!(date(epoch_day(d), "date_days"), Ok(d));
+        for d in [NaiveDate::MIN, NaiveDate::MAX] {
+            assert_eq!(date(epoch_day(d), "date_days"), Ok(d));
+        }
     }
 }

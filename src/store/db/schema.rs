@@ -80,9 +80,47 @@ CREATE INDEX laps_by_session ON laps(session_id, t_ms);
 CREATE INDEX sessions_by_start ON sessions(start_ms);
 ";
 
+/// Version 3: morning resting checks, one row per check (refused ones too), with every raw RR
+/// interval of the check (settling time included) so metrics can be recomputed later.
+///
+/// `date_days` is the person's local calendar date (days since 1970-01-01, as
+/// `strength_days.day`). The metric columns are all NULL for a refused check. `rr` is the last
+/// column on purpose: a long check's blob spills onto overflow pages, and SQLite reads a
+/// record's columns in order, so listings that leave `rr` out (trends over years) never touch
+/// those pages. The CHECKs keep the answers a person gives in range even when the file is
+/// edited with the sqlite3 shell; reading back checks every value again anyway.
+const V3: &str = "
+CREATE TABLE morning_checks (
+    id INTEGER PRIMARY KEY,
+    t_ms INTEGER NOT NULL,
+    date_days INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    posture TEXT NOT NULL CHECK (posture IN ('supine', 'seated', 'standing')),
+    duration_s REAL NOT NULL,
+    settle_s REAL NOT NULL,
+    resting_hr REAL,
+    ln_rmssd REAL,
+    rmssd_ms REAL,
+    sdnn_ms REAL,
+    pnn50 REAL,
+    mean_nn_ms REAL,
+    rr_used INTEGER,
+    artifact_share REAL,
+    metrics_json TEXT,
+    sleep_quality INTEGER CHECK (sleep_quality BETWEEN 1 AND 5),
+    soreness INTEGER CHECK (soreness BETWEEN 1 AND 5),
+    ill INTEGER CHECK (ill IN (0, 1)),
+    workout_felt_harder INTEGER CHECK (workout_felt_harder IN (0, 1)),
+    refused TEXT,
+    rr BLOB NOT NULL
+);
+CREATE INDEX morning_checks_by_date ON morning_checks(date_days);
+CREATE INDEX morning_checks_by_time ON morning_checks(t_ms);
+";
+
 /// The migrations, in order; `MIGRATIONS[i]` takes version `i` to `i + 1`. Append only: never
 /// edit one that has shipped.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// Create (if missing), check, configure and migrate the database at `path`.
 pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use quick_xml::events::Event;
 
 use super::*;
+use crate::physiology::baseline::{Trend, TrendRow, TrendToday};
 use crate::physiology::summary::SessionClass;
 use crate::physiology::week::{summarise_week, SessionDigest, WeekSummary};
 use crate::physiology::zones::{PerZone, ZoneModel, ZoneTable};
@@ -441,4 +442,211 @@ fn write_svg_makes_an_owner_only_file_and_names_the_path_on_failure() {
         "{message}"
     );
     assert!(message.contains("folder exists"), "{message}");
+}
+
+fn trend_today(date: NaiveDate) -> TrendToday {
+    TrendToday {
+        date,
+        window_checks: 5,
+        rhr_7d: Some(56.24),
+        ln_rmssd_7d: Some(4.05),
+        rhr_7d_without_highest: Some(55.9),
+        ln_rmssd_7d_without_lowest: Some(4.1),
+        rhr_range: None,
+        ln_rmssd_range: None,
+        slope_14d: Some(1.44),
+        slope_28d: Some(0.8),
+        days_above: 3,
+        baseline_days: 9,
+        baseline_needed: 14,
+        baseline_status: Some("building baseline: 9 of 14 days".to_owned()),
+    }
+}
+
+/// `n` days ending 25 Nov 2025, every value present: resting HR 55 + day % 5, lnRMSSD 4.1,
+/// a normal range of 53-58 and 4.0-4.2.
+fn trend_of(n: i64) -> Trend {
+    let today = NaiveDate::from_ymd_opt(2025, 11, 25).unwrap();
+    let days = (0..n)
+        .map(|i| {
+            let hr = 55.0 + (i % 5) as f64;
+            TrendRow {
+                date: today - chrono::Duration::days(n - 1 - i),
+                resting_hr: Some(hr),
+                ln_rmssd: Some(4.1),
+                rhr_7d: Some(hr - 0.5),
+                ln_rmssd_7d: Some(4.12),
+                rhr_low: Some(53.0),
+                rhr_high: Some(58.0),
+                ln_rmssd_low: Some(4.0),
+                ln_rmssd_high: Some(4.2),
+            }
+        })
+        .collect();
+    Trend {
+        today: trend_today(today),
+        days,
+    }
+}
+
+#[test]
+fn a_trend_has_two_panels_a_dot_per_check_and_the_averages() {
+    let mut trend = trend_of(28);
+    // Days without a check: no dot. lnRMSSD also missing (NaN) on one more day.
+    for i in [3, 4, 17] {
+        trend.days[i].resting_hr = None;
+        trend.days[i].ln_rmssd = None;
+    }
+    trend.days[20].ln_rmssd = Some(f64::NAN);
+    let svg = trend_svg(&trend, "Resting HR & HRV").unwrap();
+    let elements = parse(&svg);
+    assert_eq!(texts(&elements, "title"), vec!["Resting HR & HRV"]);
+    assert_eq!(
+        texts(&elements, "panel-title"),
+        vec![
+            "Resting heart rate (bpm)",
+            "Heart rate variability: lnRMSSD"
+        ]
+    );
+    assert_eq!(count(&elements, "path", "dot rhr"), 25);
+    assert_eq!(count(&elements, "path", "dot hrv"), 24);
+    assert_eq!(count(&elements, "polyline", "average rhr"), 1);
+    assert_eq!(count(&elements, "polyline", "average hrv"), 1);
+    assert_eq!(count(&elements, "path", "band rhr"), 1);
+    assert_eq!(count(&elements, "path", "band hrv"), 1);
+    let subtitle = texts(&elements, "subtitle").join(" / ");
+    assert!(subtitle.contains("7-day resting HR 56.2 bpm"), "{subtitle}");
+    assert!(
+        subtitle.contains("14-day slope +1.4 bpm/week"),
+        "{subtitle}"
+    );
+    assert!(
+        subtitle.contains("building baseline: 9 of 14 days"),
+        "{subtitle}"
+    );
+    assert!(subtitle.contains("on the last 3 checks"), "{subtitle}");
+    // Every other day labelled, ending today, with the year under the first label.
+    let dates = texts(&elements, "date");
+    assert_eq!(dates.len(), 14);
+    assert_eq!(dates.last(), Some(&"25 Nov"));
+    assert_eq!(texts(&elements, "tick-year"), vec!["2025"]);
+    assert!(texts(&elements, "note").is_empty());
+}
+
+#[test]
+fn a_missing_stretch_breaks_the_average_line() {
+    let mut trend = trend_of(40);
+    // Four days without a 7-day average: broken. Three: bridged.
+    for i in (10..14).chain(25..28) {
+        trend.days[i].rhr_7d = None;
+        trend.days[i].ln_rmssd_7d = None;
+    }
+    // A lone day with an average between two long holes: a dash, not a line.
+    for i in (30..34).chain(35..39) {
+        trend.days[i].rhr_7d = None;
+    }
+    let elements = parse(&trend_svg(&trend, "t").unwrap());
+    assert_eq!(count(&elements, "polyline", "average rhr"), 2);
+    assert_eq!(count(&elements, "line", "average-point rhr"), 2);
+    assert_eq!(count(&elements, "polyline", "average hrv"), 2);
+    assert_eq!(count(&elements, "line", "average-point hrv"), 0);
+    // A hole in the normal range splits its band too.
+    for i in 0..20 {
+        trend.days[i].rhr_low = None;
+    }
+    for i in 24..30 {
+        trend.days[i].rhr_high = Some(f64::INFINITY);
+    }
+    let elements = parse(&trend_svg(&trend, "t").unwrap());
+    assert_eq!(count(&elements, "path", "band rhr"), 2);
+    assert_eq!(count(&elements, "path", "band hrv"), 1);
+}
+
+#[test]
+fn an_empty_trend_says_no_morning_checks_yet() {
+    let trend = Trend {
+        days: Vec::new(),
+        ..trend_of(0)
+    };
+    let elements = parse(&trend_svg(&trend, "Trend").unwrap());
+    assert_eq!(texts(&elements, "note"), vec!["no morning checks yet"]);
+    assert_eq!(texts(&elements, "panel-title").len(), 2);
+    assert_eq!(count(&elements, "path", "dot"), 0);
+    assert_eq!(count(&elements, "polyline", "average"), 0);
+    assert!(texts(&elements, "date").is_empty());
+
+    // Days, but nothing in them.
+    let mut blank = trend_of(14);
+    for row in &mut blank.days {
+        *row = TrendRow {
+            date: row.date,
+            resting_hr: None,
+            ln_rmssd: Some(f64::NAN),
+            rhr_7d: None,
+            ln_rmssd_7d: Some(f64::NEG_INFINITY),
+            rhr_low: None,
+            rhr_high: None,
+            ln_rmssd_low: Some(f64::NAN),
+            ln_rmssd_high: None,
+        };
+    }
+    blank.today.rhr_7d = None;
+    blank.today.ln_rmssd_7d = Some(f64::NAN);
+    blank.today.slope_14d = Some(f64::INFINITY);
+    let svg = trend_svg(&blank, "Blank").unwrap();
+    assert!(!svg.contains("NaN") && !svg.contains("inf"));
+    let elements = parse(&svg);
+    assert_eq!(
+        texts(&elements, "note"),
+        vec!["no morning checks in these 14 days"]
+    );
+    assert_eq!(count(&elements, "path", "dot"), 0);
+    assert!(texts(&elements, "subtitle")[0].starts_with("no 7-day average yet"));
+
+    // Only one panel empty: that panel says so.
+    let mut half = trend_of(14);
+    for row in &mut half.days {
+        row.ln_rmssd = None;
+        row.ln_rmssd_7d = None;
+        row.ln_rmssd_low = None;
+        row.ln_rmssd_high = None;
+    }
+    let elements = parse(&trend_svg(&half, "Half").unwrap());
+    assert_eq!(texts(&elements, "note"), vec!["no lnRMSSD in these days"]);
+    assert_eq!(count(&elements, "path", "dot rhr"), 14);
+}
+
+#[test]
+fn one_day_odd_values_and_ten_years_still_draw() {
+    let one = trend_of(1);
+    let elements = parse(&trend_svg(&one, "One").unwrap());
+    assert_eq!(count(&elements, "path", "dot"), 2);
+    assert_eq!(count(&elements, "line", "average-point"), 2);
+    assert_eq!(texts(&elements, "date"), vec!["25 Nov"]);
+
+    let mut odd = trend_of(20);
+    odd.days.reverse();
+    odd.days[0].resting_hr = Some(f64::MAX);
+    odd.days[1].resting_hr = Some(-f64::MAX);
+    odd.days[2].rhr_low = Some(70.0); // above its high: drawn the right way up
+    odd.days[3].ln_rmssd = Some(f64::INFINITY);
+    odd.days[4].date = NaiveDate::MIN;
+    odd.days[5].date = NaiveDate::MAX;
+    odd.today.baseline_status = Some("<\u{0}>".to_owned());
+    for title in ["", "\u{7}ctrl", "ünï ✓ 💓"] {
+        let svg = trend_svg(&odd, title).unwrap();
+        assert!(!svg.contains("NaN") && !svg.contains("inf"));
+        parse(&svg);
+    }
+
+    let years = trend_of(3_660);
+    let svg = trend_svg(&years, "Ten years").unwrap();
+    assert!(svg.len() < 1_000_000, "{} bytes", svg.len());
+    let elements = parse(&svg);
+    assert_eq!(count(&elements, "path", "dot rhr"), 3_660);
+    assert_eq!(count(&elements, "polyline", "average rhr"), 1);
+    let dates = texts(&elements, "date");
+    assert_eq!(dates.len(), 10, "{dates:?}");
+    assert_eq!(dates[0], "2016");
+    assert!(texts(&elements, "tick-year").is_empty());
 }

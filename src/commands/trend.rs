@@ -1,0 +1,23 @@
+//! `talkzone trend`: resting HR and lnRMSSD day by day, their 7-day averages and the normal
+//! band from your own last 60 days.
+
+use crate::cli::{Cli, TrendArgs};
+use crate::error::AppError;
+use crate::recovery;
+use crate::ui;
+
+/// Show the trend.
+pub fn run(cli: &Cli, args: &TrendArgs) -> Result<(), AppError> {
+    let settings = super::settings(cli)?;
+    let db = super::open_db(&settings)?;
+    let today = args.date.unwrap_or_else(super::morning::today);
+    let trend = recovery::trend_as_of(&db, today, &settings, args.days as usize)?;
+    // PLOT-HOOK
+    if args.json {
+        let v = serde_json::to_value(&trend)
+            .map_err(|e| AppError::Other(format!("cannot encode the trend: {e}")))?;
+        super::print_json(&v)
+    } else {
+        super::print(&ui::recovery::trend(&trend))
+    }
+}
