@@ -12,7 +12,12 @@ pub fn run(cli: &Cli, args: &TrendArgs) -> Result<(), AppError> {
     let db = super::open_db(&settings)?;
     let today = args.date.unwrap_or_else(super::morning::today);
     let trend = recovery::trend_as_of(&db, today, &settings, args.days as usize)?;
-    // PLOT-HOOK
+    if let Some(path) = &args.plot {
+        let title = format!("Morning checks to {}", today.format("%a %d %b %Y"));
+        let svg =
+            ui::plot::trend_svg(&trend, &title).map_err(|e| AppError::Other(e.to_string()))?;
+        ui::plot::write_svg(path, &svg).map_err(|e| AppError::Other(e.to_string()))?;
+    }
     if args.json {
         let v = serde_json::to_value(&trend)
             .map_err(|e| AppError::Other(format!("cannot encode the trend: {e}")))?;

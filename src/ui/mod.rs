@@ -1,5 +1,7 @@
 //! What the user sees: one readable line per event ([`lines`], `--plain`) or one JSON object per
-//! event ([`json`], `--json`). Pure formatting; the commands do the writing.
+//! event ([`json`], `--json`); the live full-screen [`dashboard`]; text [`report`]s of sessions,
+//! weeks and zones and of [`recovery`] (readiness, trend); SVG [`plot`]s. Formatting is pure;
+//! the commands do the writing (the dashboard's terminal guard is the one exception).
 
 pub mod dashboard;
 pub mod json;

@@ -1,5 +1,6 @@
-//! SVG plots: one session's heart rate over time on its zone bands ([`session_svg`]), and a
-//! week's daily minutes per zone ([`week_svg`]); [`write_svg`] saves either, owner-only.
+//! SVG plots: one session's heart rate over time on its zone bands ([`session_svg`]), a week's
+//! daily minutes per zone ([`week_svg`]), and the morning resting HR and lnRMSSD against their
+//! normal bands ([`trend_svg`]); [`write_svg`] saves any of them, owner-only.
 //!
 //! Owns the zone colours ([`zone_colour`], shared with any other view that colours zones) and
 //! the drawing. Pure apart from [`write_svg`]: readings, zone table and week summary come in,
@@ -13,7 +14,7 @@
 //! plain string writing.
 //!
 //! Files: `session.rs` (the session chart), `trace.rs` (its line: breaks and thinning),
-//! `week.rs` (the week chart), `axis.rs` (scales, round ticks), `svg.rs` (the SVG writer).
+//! `week.rs` (the week chart), `trend.rs` (the morning trend), `axis.rs` (scales, round ticks), `svg.rs` (the SVG writer).
 
 mod axis;
 mod session;

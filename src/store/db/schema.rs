@@ -118,9 +118,33 @@ CREATE INDEX morning_checks_by_date ON morning_checks(date_days);
 CREATE INDEX morning_checks_by_time ON morning_checks(t_ms);
 ";
 
+/// Version 4: imported workout files, and a session's sport.
+///
+/// `imports` has one row per *activity* of an imported file (a TCX file may hold several), not
+/// one row per file with a list of session ids: `session_id` then references the session with
+/// `ON DELETE CASCADE`, so deleting a session (every connection runs with `foreign_keys` on)
+/// forgets, in the same transaction, that its activity was imported, and importing the file
+/// again brings back exactly the deleted activity, not duplicates of the others. `activity` is
+/// the activity's index in the file (stable: the same bytes parse the same way); `hash` is the
+/// SHA-256 of the file's bytes, `file_name` only a reminder for people reading the table.
+/// `sport` is the sport in FIT profile words (`running`, `cycling`, `multisport`...), NULL when
+/// unknown (every live session).
+const V4: &str = "
+ALTER TABLE sessions ADD COLUMN sport TEXT;
+CREATE TABLE imports (
+    hash TEXT NOT NULL,
+    activity INTEGER NOT NULL CHECK (activity >= 0),
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    file_name TEXT NOT NULL,
+    imported_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (hash, activity)
+);
+CREATE INDEX imports_by_session ON imports(session_id);
+";
+
 /// The migrations, in order; `MIGRATIONS[i]` takes version `i` to `i + 1`. Append only: never
 /// edit one that has shipped.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// Create (if missing), check, configure and migrate the database at `path`.
 pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {
