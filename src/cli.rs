@@ -56,9 +56,51 @@ pub enum Command {
     Trend(TrendArgs),
     /// Today's verdict (ready / take it easy / scale back) with its reasons and advice.
     Readiness(ReadinessArgs),
+    /// Import workouts from FIT and TCX files (watches, bike computers, apps), or from folders
+    /// of them; a file imported before is recognised and not imported twice.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Import(ImportArgs),
+    /// Export a session as TCX (for Strava, GoldenCheetah, Runalyze), CSV or JSON.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Export(ExportArgs),
     /// Delete a recorded session (asks first).
     #[command(after_help = EXIT_CODES_HELP)]
     Delete(DeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files (read whatever their name) or folders (searched with their subfolders for files
+    /// named *.fit or *.tcx, in any case).
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub paths: Vec<PathBuf>,
+    /// Print a JSON array with one result per file instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// A session id (see `talkzone sessions`), or `last`.
+    #[arg(default_value = "last", value_name = "ID|last")]
+    pub session: String,
+    /// The file format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write to FILE (readable by you only) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// What `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Garmin Training Center XML: heart rate and laps, for Strava, GoldenCheetah, Runalyze.
+    Tcx,
+    /// `time,hr,rr_ms`, one row per reading.
+    Csv,
+    /// The session's start, sport, laps and every reading with its RR intervals.
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -33,6 +33,8 @@ pub enum Exit {
     NotFound = 11,
     /// A morning check was refused (poor contact, too little clean data); its data is kept.
     CheckRefused = 12,
+    /// `import`: some files could not be imported (each was named); the others were.
+    ImportFailed = 13,
 }
 
 /// The exit-code table as shown at the end of `--help`.
@@ -50,7 +52,8 @@ Exit codes:
   9  an input file (e.g. --replay capture) could not be read
  10  the database could not be used (not talkzone's, damaged, newer version, locked)
  11  no such session
- 12  morning check refused (poor strap contact or too little clean data; the data is kept)";
+ 12  morning check refused (poor strap contact or too little clean data; the data is kept)
+ 13  some files could not be imported (each is named above; the others were imported)";
 
 /// An error that ends a command, with its message and exit code.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +72,9 @@ pub enum AppError {
 
     #[error("{0}")]
     CheckRefused(String),
+
+    #[error("{0}")]
+    ImportFailed(String),
 
     #[error(
         "Bluetooth service not reachable ({detail}).\n\
@@ -125,6 +131,7 @@ impl AppError {
             | AppError::NotFound(_) => Exit::NotFound,
             AppError::Store(_) => Exit::Store,
             AppError::CheckRefused(_) => Exit::CheckRefused,
+            AppError::ImportFailed(_) => Exit::ImportFailed,
             AppError::BluetoothUnavailable { .. } | AppError::NoAdapter => {
                 Exit::BluetoothUnavailable
             }
@@ -196,6 +203,7 @@ mod tests {
             (Exit::Store, "10  the database"),
             (Exit::NotFound, "11  no such session"),
             (Exit::CheckRefused, "12  morning check refused"),
+            (Exit::ImportFailed, "13  some files could not be imported"),
         ] {
             assert!(EXIT_CODES_HELP.contains(line), "{line}");
             assert_eq!(

@@ -16,6 +16,8 @@ fn main() -> ExitCode {
         Command::Summary(args) => commands::summary::run(&cli, args),
         Command::Week(args) => commands::week::run(&cli, args),
         Command::Log(LogCommand::Strength(args)) => commands::log::strength(&cli, args),
+        Command::Import(args) => commands::import::run(&cli, args),
+        Command::Export(args) => commands::export::run(&cli, args),
         Command::Delete(args) => commands::delete::run(&cli, args),
         Command::Morning(args) => commands::morning::run(&cli, args),
         Command::Trend(args) => commands::trend::run(&cli, args),

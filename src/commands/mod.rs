@@ -2,6 +2,8 @@
 //! together, an [`AppError`](crate::error::AppError) or success out.
 
 pub mod delete;
+pub mod export;
+pub mod import;
 pub mod live;
 pub mod log;
 pub mod morning;

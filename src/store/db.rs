@@ -1,5 +1,5 @@
 //! The SQLite store `<data dir>/talkzone.db`: sessions, every reading, gaps, laps, the
-//! strength-training log, and what the session summary said.
+//! strength-training log, morning checks, imported files, and what the session summary said.
 //!
 //! Owns the file and nothing else: it stores what the caller hands over (zone settings and
 //! summaries arrive as opaque JSON text) and hands it back; it computes no physiology and reads
@@ -7,7 +7,8 @@
 //!
 //! Layout: `schema` checks a file before anything writes to it and migrates it; the session
 //! listing, readings and strength log are queried in `sessions`, `readings` and `strength`;
-//! [`Recorder`] writes a live session at least once a second; `decode` turns stored values
+//! [`Recorder`] writes a live session at least once a second; `imports` stores an imported
+//! workout in one transaction and remembers which file it came from; `decode` turns stored values
 //! back into Rust values without trusting them (the file is outside input: it may have been
 //! edited or damaged, and a bad value is an error naming the table and row, never a panic).
 //!
@@ -17,6 +18,7 @@
 //! calendar dates (as the person reads them) stored as days since 1970-01-01.
 
 mod decode;
+mod imports;
 mod morning;
 mod readings;
 mod recorder;
@@ -35,6 +37,7 @@ use super::private;
 use crate::reading::Source;
 use crate::source::{DeviceInfo, LossReason};
 
+pub use imports::{ImportMark, KnownActivity};
 pub use morning::{MorningCheckRow, MorningMetricsRow, NewMorningCheck, Posture, WellnessRow};
 pub use recorder::{Recorder, COMMIT_EVERY};
 pub use schema::{APPLICATION_ID, BUSY_TIMEOUT, SCHEMA_VERSION};

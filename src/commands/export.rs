@@ -1,0 +1,43 @@
+//! `talkzone export [ID|last] --format tcx|csv|json [-o FILE]`: one session's readings as TCX
+//! (with its laps and sport, for Strava, GoldenCheetah, Runalyze), CSV or JSON, to standard
+//! output or to an owner-only file.
+//!
+//! Every stored reading is written, paused stretches included (the file is the recording; a
+//! summary leaves paused time out). A session with no known sport (every live one) is exported
+//! as TCX sport `Other`; an imported one keeps the sport its file gave.
+
+use std::io::Write;
+
+use crate::cli::{Cli, ExportArgs, ExportFormat};
+use crate::error::AppError;
+use crate::interop::{export_csv, export_json, export_tcx, ExportMeta};
+use crate::store::private;
+
+/// Export a session.
+pub fn run(cli: &Cli, args: &ExportArgs) -> Result<(), AppError> {
+    let settings = super::settings(cli)?;
+    let db = super::open_db(&settings)?;
+    let row = super::summary::find(&db, &args.session)?;
+    let readings = db.readings(row.id)?;
+    let meta = ExportMeta {
+        start: row.start,
+        sport: db.sport(row.id)?,
+        laps: db.laps(row.id)?,
+    };
+    let text = match args.format {
+        ExportFormat::Tcx => export_tcx(&meta, &readings),
+        ExportFormat::Csv => export_csv(&readings),
+        ExportFormat::Json => format!("{}\n", export_json(&meta, &readings)),
+    };
+    match &args.output {
+        None => super::print(&text),
+        Some(path) => {
+            let cannot = |e: std::io::Error| {
+                AppError::Other(format!("{}: cannot write the export: {e}", path.display()))
+            };
+            let mut file = private::create_file(path).map_err(cannot)?;
+            file.write_all(text.as_bytes()).map_err(cannot)?;
+            file.sync_all().map_err(cannot)
+        }
+    }
+}
