@@ -105,6 +105,8 @@ pub enum ExportFormat {
 
 #[derive(Debug, Args)]
 pub struct MorningArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// How you lie or sit: always the same one (else [morning] posture, default supine).
     #[arg(long, value_parser = ["supine", "seated", "standing"])]
     pub posture: Option<String>,
@@ -114,24 +116,6 @@ pub struct MorningArgs {
     /// The first seconds, recorded but not used while the heart settles (default 60).
     #[arg(long, value_name = "S")]
     pub settle: Option<f64>,
-    /// Strap to use: an address or part of its name (as for `live`).
-    #[arg(long, value_name = "ADDR|NAME")]
-    pub device: Option<String>,
-    /// Bluetooth adapter to use, e.g. hci0.
-    #[arg(long, value_name = "NAME")]
-    pub adapter: Option<String>,
-    /// No strap: simulate a resting check.
-    #[arg(long, conflicts_with_all = ["replay", "device", "adapter"])]
-    pub simulate: bool,
-    /// Play back a raw capture file; the check is dated by the capture's times.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["device", "adapter"])]
-    pub replay: Option<PathBuf>,
-    /// With --replay or --simulate: as fast as possible.
-    #[arg(long)]
-    pub fast: bool,
-    /// Simulator seed.
-    #[arg(long, default_value_t = 1, value_name = "N", requires = "simulate")]
-    pub seed: u64,
     /// Simulator: resting heart rate to simulate, bpm.
     #[arg(
         long,
@@ -140,9 +124,6 @@ pub struct MorningArgs {
         requires = "simulate"
     )]
     pub sim_rest_hr: f64,
-    /// Also write the raw packets to FILE (JSON Lines).
-    #[arg(long, value_name = "FILE")]
-    pub capture: Option<PathBuf>,
     /// How you slept, 1 (very poorly) to 5 (very well).
     #[arg(long, value_name = "1-5", value_parser = clap::value_parser!(u8).range(1..=5))]
     pub sleep: Option<u8>,
@@ -158,12 +139,6 @@ pub struct MorningArgs {
     /// Do not ask how you feel (the questions are only asked on a terminal anyway).
     #[arg(long)]
     pub no_questions: bool,
-    /// Seconds without a packet before the strap counts as lost.
-    #[arg(long, value_name = "S")]
-    pub watchdog: Option<f64>,
-    /// How long to look for the strap, in seconds.
-    #[arg(long, default_value_t = 20.0, value_name = "S")]
-    pub scan_timeout: f64,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -266,30 +241,8 @@ pub struct ScanArgs {
 
 #[derive(Debug, Args)]
 pub struct LiveArgs {
-    /// Strap to use: an address (AA:BB:CC:DD:EE:FF) or part of its name. Else [device] in the
-    /// config, else the strap used last time, else the strongest one found.
-    #[arg(long, value_name = "ADDR|NAME")]
-    pub device: Option<String>,
-    /// Bluetooth adapter to use, e.g. hci0.
-    #[arg(long, value_name = "NAME")]
-    pub adapter: Option<String>,
-    /// No strap: run the built-in workout simulator (about 40 min: warm-up, moderate, a
-    /// vigorous interval, cool-down).
-    #[arg(long, conflicts_with_all = ["replay", "device", "adapter"])]
-    pub simulate: bool,
-    /// Play back a raw capture file written by --capture.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["device", "adapter"])]
-    pub replay: Option<PathBuf>,
-    /// With --replay or --simulate: as fast as possible instead of real time.
-    #[arg(long)]
-    pub fast: bool,
-    /// Simulator seed (the same seed gives the same workout).
-    #[arg(long, default_value_t = 1, value_name = "N", requires = "simulate")]
-    pub seed: u64,
-    /// Also write every received packet and link change to FILE (JSON Lines), e.g. for a bug
-    /// report.
-    #[arg(long, value_name = "FILE")]
-    pub capture: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Stop after S seconds (else at the end of a replay or simulation, or on Ctrl-C).
     #[arg(long, value_name = "S")]
     pub duration: Option<f64>,
@@ -299,13 +252,42 @@ pub struct LiveArgs {
     /// One JSON object per reading or event.
     #[arg(long)]
     pub json: bool,
+    /// Do not store the session (it is shown, and captured with --capture, but not recorded).
+    #[arg(long)]
+    pub no_record: bool,
+}
+
+/// Where the heart beats come from: shared by `live` and `morning`.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// Strap to use: an address (AA:BB:CC:DD:EE:FF) or part of its name. Else [device] in the
+    /// config, else the strap used last time, else the strongest one found.
+    #[arg(long, value_name = "ADDR|NAME")]
+    pub device: Option<String>,
+    /// Bluetooth adapter to use, e.g. hci0.
+    #[arg(long, value_name = "NAME")]
+    pub adapter: Option<String>,
+    /// No strap: use the built-in simulator (for `live` a 40-minute workout: warm-up,
+    /// moderate, a vigorous interval, cool-down; for `morning` a resting check).
+    #[arg(long, conflicts_with_all = ["replay", "device", "adapter"])]
+    pub simulate: bool,
+    /// Play back a raw capture file written by --capture (its times are kept).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["device", "adapter"])]
+    pub replay: Option<PathBuf>,
+    /// With --replay or --simulate: as fast as possible instead of real time.
+    #[arg(long)]
+    pub fast: bool,
+    /// Simulator seed (the same seed gives the same data).
+    #[arg(long, default_value_t = 1, value_name = "N", requires = "simulate")]
+    pub seed: u64,
+    /// Also write every received packet and link change to FILE (JSON Lines), e.g. for a bug
+    /// report.
+    #[arg(long, value_name = "FILE")]
+    pub capture: Option<PathBuf>,
     /// Seconds without a packet before the strap counts as lost (else [device]
     /// watchdog_seconds, default 5).
     #[arg(long, value_name = "S")]
     pub watchdog: Option<f64>,
-    /// Do not store the session (it is shown, and captured with --capture, but not recorded).
-    #[arg(long)]
-    pub no_record: bool,
     /// How long to look for the strap before giving up, in seconds.
     #[arg(long, default_value_t = 20.0, value_name = "S")]
     pub scan_timeout: f64,

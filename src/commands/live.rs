@@ -20,11 +20,10 @@ use crate::physiology::zones::{TalkZone, ZoneTable};
 use crate::pipeline::{self, Output};
 use crate::protocol::capture;
 use crate::session::{self, Recording};
-use crate::source::ble::scan::Wanted;
-use crate::source::start::{self, BleTarget, SourceInputs};
-use crate::source::{replay, LinkEvent, SourceEvent, SourceKind};
+use crate::source::start::{self, SourceInputs};
+use crate::source::{LinkEvent, SourceEvent, SourceKind};
 use crate::store::db::Db;
-use crate::store::{private, strap};
+use crate::store::strap;
 use crate::ui;
 use crate::ui::dashboard::{self, App, DashboardSettings, Event as ScreenEvent};
 
@@ -41,11 +40,9 @@ enum Screen {
 
 /// Validated settings for one live session.
 struct LivePlan {
-    kind: SourceKind,
+    source: super::SourcePlan,
     screen: Screen,
     duration: Option<Duration>,
-    ble: BleTarget,
-    capture: Option<PathBuf>,
     data_dir: PathBuf,
     zones: ZoneTable,
     target: TalkZone,
@@ -53,24 +50,6 @@ struct LivePlan {
 }
 
 fn plan(settings: &Settings, args: &LiveArgs, zones: ZoneTable) -> Result<LivePlan, AppError> {
-    let kind = if args.simulate {
-        SourceKind::Simulator {
-            fast: args.fast,
-            seed: args.seed,
-        }
-    } else if let Some(path) = &args.replay {
-        SourceKind::Replay {
-            path: path.clone(),
-            fast: args.fast,
-        }
-    } else {
-        if args.fast {
-            return Err(AppError::Other(
-                "--fast only applies to --replay or --simulate".into(),
-            ));
-        }
-        SourceKind::Ble
-    };
     let screen = if args.json {
         Screen::Json
     } else if args.plain || !std::io::stdout().is_terminal() {
@@ -78,42 +57,18 @@ fn plan(settings: &Settings, args: &LiveArgs, zones: ZoneTable) -> Result<LivePl
     } else {
         Screen::Dashboard
     };
-    let wanted = wanted_strap(settings, args.device.as_deref());
     Ok(LivePlan {
-        kind,
+        source: super::source_plan(settings, &args.source)?,
         screen,
         duration: args
             .duration
             .map(|d| super::seconds("--duration", d))
             .transpose()?,
-        ble: BleTarget {
-            adapter: args.adapter.clone().or(settings.device.adapter.clone()),
-            wanted,
-            find_window: super::seconds("--scan-timeout", args.scan_timeout)?,
-            watchdog: match args.watchdog {
-                Some(w) => super::seconds("--watchdog", w)?,
-                None => settings.device.watchdog,
-            },
-        },
-        capture: args.capture.clone(),
         data_dir: settings.storage.data_dir.clone(),
         zones,
         target: settings.zones.target,
         summary: session::summary_options(settings),
     })
-}
-
-/// The strap asked for: `--device`, else `[device]`, else the one used last time or the
-/// strongest.
-pub fn wanted_strap(settings: &Settings, device: Option<&str>) -> Wanted {
-    match (device, &settings.device.address, &settings.device.name) {
-        (Some(arg), _, _) => Wanted::from_arg(arg),
-        (None, Some(addr), _) => Wanted::Address(addr.to_ascii_uppercase()),
-        (None, None, Some(name)) => Wanted::Name(name.clone()),
-        (None, None, None) => Wanted::Any {
-            remembered: strap::load(&settings.storage.data_dir).map(|s| s.address),
-        },
-    }
 }
 
 /// Moderate-equivalent minutes already done this week (local Monday to now), for the
@@ -155,26 +110,8 @@ pub fn run(cli: &Cli, args: &LiveArgs) -> Result<(), AppError> {
         eprintln!("talkzone: {note}");
     }
     let plan = plan(&settings, args, zones.table)?;
-    // Read a replay before anything starts, so a bad file fails at once with its name.
-    let replayed = match &plan.kind {
-        SourceKind::Replay { path, .. } => {
-            let c = replay::load(path)?;
-            for bad in &c.bad_lines {
-                eprintln!("talkzone: {}: {bad} (skipped)", path.display());
-            }
-            Some(c.events)
-        }
-        _ => None,
-    };
-    let capture_file = match &plan.capture {
-        Some(path) => Some(private::create_file(path).map_err(|e| AppError::Input {
-            path: path.clone(),
-            message: format!("cannot create the capture file: {e}"),
-        })?),
-        None => None,
-    };
     let week_before = week_minutes_so_far(db.as_ref())?;
-    super::runtime()?.block_on(stream(plan, replayed, capture_file, db, week_before))
+    super::runtime()?.block_on(stream(plan, db, week_before))
 }
 
 /// Counts for the closing line.
@@ -285,30 +222,30 @@ impl Dashboard {
     }
 }
 
-async fn stream(
-    plan: LivePlan,
-    replayed: Option<Vec<SourceEvent>>,
-    capture_file: Option<std::fs::File>,
-    mut db: Option<Db>,
-    week_before: f64,
-) -> Result<(), AppError> {
+async fn stream(plan: LivePlan, mut db: Option<Db>, week_before: f64) -> Result<(), AppError> {
+    let super::SourcePlan {
+        kind,
+        ble,
+        replayed,
+        capture: capture_file,
+    } = plan.source;
     let (tx, mut rx) = mpsc::channel::<SourceEvent>(256);
     let (quit_tx, quit_rx) = watch::channel(false);
-    let tag = plan.kind.tag();
-    let source_label = match &plan.kind {
+    let tag = kind.tag();
+    let source_label = match &kind {
         SourceKind::Ble => "strap".to_owned(),
         SourceKind::Simulator { .. } => "simulator".to_owned(),
         SourceKind::Replay { path, .. } => path.display().to_string(),
     };
 
-    if plan.screen == Screen::Plain && plan.kind == SourceKind::Ble {
-        eprintln!("Looking for your strap{}...", plan.ble.wanted.describe());
+    if plan.screen == Screen::Plain && kind == SourceKind::Ble {
+        eprintln!("Looking for your strap{}...", ble.wanted.describe());
     }
     let source = start::start(
-        &plan.kind,
+        &kind,
         SourceInputs {
-            ble: plan.ble.clone(),
-            replayed: replayed.unwrap_or_default(),
+            ble: ble.clone(),
+            replayed,
             workout: None,
         },
         tx,

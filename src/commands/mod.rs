@@ -39,6 +39,93 @@ pub fn seconds(flag: &str, value: f64) -> Result<Duration, AppError> {
         })
 }
 
+/// The source the flags ask for, with what it needs: shared by `live` and `morning`.
+pub struct SourcePlan {
+    pub kind: crate::source::SourceKind,
+    pub ble: crate::source::start::BleTarget,
+    /// The capture's events, read before anything starts (so a bad file fails at once).
+    pub replayed: Vec<crate::source::SourceEvent>,
+    /// `--capture FILE`, created owner-only.
+    pub capture: Option<std::fs::File>,
+}
+
+/// Turn the source flags into a [`SourcePlan`]: read a replay (reporting bad lines), create
+/// the capture file, and say which strap to look for.
+pub fn source_plan(
+    settings: &Settings,
+    args: &crate::cli::SourceArgs,
+) -> Result<SourcePlan, AppError> {
+    use crate::source::{replay, SourceKind};
+    let kind = if args.simulate {
+        SourceKind::Simulator {
+            fast: args.fast,
+            seed: args.seed,
+        }
+    } else if let Some(path) = &args.replay {
+        SourceKind::Replay {
+            path: path.clone(),
+            fast: args.fast,
+        }
+    } else {
+        if args.fast {
+            return Err(AppError::Other(
+                "--fast only applies to --replay or --simulate".into(),
+            ));
+        }
+        SourceKind::Ble
+    };
+    let replayed = match &args.replay {
+        Some(path) => {
+            let c = replay::load(path)?;
+            for bad in &c.bad_lines {
+                eprintln!("talkzone: {}: {bad} (skipped)", path.display());
+            }
+            c.events
+        }
+        None => Vec::new(),
+    };
+    let capture = match &args.capture {
+        Some(path) => {
+            Some(
+                crate::store::private::create_file(path).map_err(|e| AppError::Input {
+                    path: path.clone(),
+                    message: format!("cannot create the capture file: {e}"),
+                })?,
+            )
+        }
+        None => None,
+    };
+    let ble = crate::source::start::BleTarget {
+        adapter: args.adapter.clone().or(settings.device.adapter.clone()),
+        wanted: wanted_strap(settings, args.device.as_deref()),
+        find_window: seconds("--scan-timeout", args.scan_timeout)?,
+        watchdog: match args.watchdog {
+            Some(w) => seconds("--watchdog", w)?,
+            None => settings.device.watchdog,
+        },
+    };
+    Ok(SourcePlan {
+        kind,
+        ble,
+        replayed,
+        capture,
+    })
+}
+
+/// The strap asked for: `--device`, else `[device]`, else the one used last time or the
+/// strongest.
+pub fn wanted_strap(settings: &Settings, device: Option<&str>) -> crate::source::ble::scan::Wanted {
+    use crate::source::ble::scan::Wanted;
+    match (device, &settings.device.address, &settings.device.name) {
+        (Some(arg), _, _) => Wanted::from_arg(arg),
+        (None, Some(addr), _) => Wanted::Address(addr.to_ascii_uppercase()),
+        (None, None, Some(name)) => Wanted::Name(name.clone()),
+        (None, None, None) => Wanted::Any {
+            remembered: crate::store::strap::load(&settings.storage.data_dir).map(|s| s.address),
+        },
+    }
+}
+
 /// Write `text` to stdout; a closed pipe (`| head`) ends quietly.
 pub fn print(text: &str) -> Result<(), AppError> {
     use std::io::Write;

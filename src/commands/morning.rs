@@ -14,50 +14,29 @@ use tokio::sync::{mpsc, watch};
 use crate::cli::{Cli, MorningArgs};
 use crate::config::Settings;
 use crate::error::AppError;
-use crate::physiology::hrv::{morning_metrics, MorningResult};
+use crate::physiology::hrv::morning_metrics;
 use crate::physiology::summary::has_signal;
 use crate::pipeline::{self, Output};
 use crate::protocol::capture;
 use crate::reading::{Contact, Reading, RrInterval};
 use crate::recovery;
 use crate::session::local_date;
-use crate::source::start::{self, BleTarget, SourceInputs};
-use crate::source::{replay, simulator, LinkEvent, SourceEvent, SourceKind};
+use crate::source::start::{self, SourceInputs};
+use crate::source::{simulator, LinkEvent, SourceEvent, SourceKind};
 use crate::store::db::{MorningMetricsRow, NewMorningCheck, Posture, WellnessRow};
-use crate::store::private;
 use crate::ui;
 
 /// Allowed `--duration`, seconds (the issue: 60-600; science.md §5: 1-5 min).
 const DURATION_S: std::ops::RangeInclusive<f64> = 60.0..=600.0;
 
 struct Check {
-    kind: SourceKind,
     duration: Duration,
     settle: Duration,
     posture: Posture,
-    ble: BleTarget,
     json: bool,
 }
 
 fn plan(settings: &Settings, args: &MorningArgs) -> Result<Check, AppError> {
-    let kind = if args.simulate {
-        SourceKind::Simulator {
-            fast: args.fast,
-            seed: args.seed,
-        }
-    } else if let Some(path) = &args.replay {
-        SourceKind::Replay {
-            path: path.clone(),
-            fast: args.fast,
-        }
-    } else {
-        if args.fast {
-            return Err(AppError::Other(
-                "--fast only applies to --replay or --simulate".into(),
-            ));
-        }
-        SourceKind::Ble
-    };
     let duration = match args.duration {
         Some(d) if DURATION_S.contains(&d) => Duration::from_secs_f64(d),
         Some(d) => {
@@ -85,19 +64,9 @@ fn plan(settings: &Settings, args: &MorningArgs) -> Result<Check, AppError> {
         .unwrap_or_else(|| settings.morning.posture.clone());
     let posture = Posture::parse(&posture_text).unwrap_or(Posture::Supine);
     Ok(Check {
-        kind,
         duration,
         settle,
         posture,
-        ble: BleTarget {
-            adapter: args.adapter.clone().or(settings.device.adapter.clone()),
-            wanted: super::live::wanted_strap(settings, args.device.as_deref()),
-            find_window: super::seconds("--scan-timeout", args.scan_timeout)?,
-            watchdog: match args.watchdog {
-                Some(w) => super::seconds("--watchdog", w)?,
-                None => settings.device.watchdog,
-            },
-        },
         json: args.json,
     })
 }
@@ -114,24 +83,9 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
     let mut db = super::open_db(&settings)?;
     let check = plan(&settings, args)?;
-    let replayed = match &check.kind {
-        SourceKind::Replay { path, .. } => {
-            let c = replay::load(path)?;
-            for bad in &c.bad_lines {
-                eprintln!("talkzone: {}: {bad} (skipped)", path.display());
-            }
-            c.events
-        }
-        _ => Vec::new(),
-    };
-    let capture_file = match &args.capture {
-        Some(path) => Some(private::create_file(path).map_err(|e| AppError::Input {
-            path: path.clone(),
-            message: format!("cannot create the capture file: {e}"),
-        })?),
-        None => None,
-    };
-    let workout = match check.kind {
+    let source = super::source_plan(&settings, &args.source)?;
+    let kind = source.kind.clone();
+    let workout = match kind {
         SourceKind::Simulator { seed, .. } => {
             // One minute more than asked, so the check ends on its own clock, not the source's.
             let minutes = check.duration.as_secs().div_ceil(60) + 1;
@@ -155,12 +109,13 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
     );
     let recorded = super::runtime()?.block_on(record(
         &check,
+        &kind,
         SourceInputs {
-            ble: check.ble.clone(),
-            replayed,
+            ble: source.ble,
+            replayed: source.replayed,
             workout,
         },
-        capture_file,
+        source.capture,
     ))?;
     let Some(first) = recorded.readings.first() else {
         return Err(AppError::Other(
@@ -187,10 +142,10 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
         morning_metrics(&rr_ms, check.settle.as_secs_f64()).map_err(|e| e.to_string())
     };
     let wellness = ask_wellness(args);
-    let source = check.kind.tag();
+    let tag = kind.tag();
     let (metrics_row, metrics_json, refused) = match &result {
         Ok(m) => (
-            Some(metrics_row(m)),
+            Some(MorningMetricsRow::from(&m.metrics)),
             Some(serde_json::to_string(&m.metrics).unwrap_or_default()),
             None,
         ),
@@ -199,7 +154,7 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
     db.add_morning_check(&NewMorningCheck {
         t,
         date,
-        source,
+        source: tag,
         posture: check.posture,
         duration_s: recorded
             .readings
@@ -269,30 +224,18 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
     }
 }
 
-fn metrics_row(m: &MorningResult) -> MorningMetricsRow {
-    MorningMetricsRow {
-        resting_hr: m.metrics.resting_hr_lowest_30_beats,
-        ln_rmssd: m.metrics.ln_rmssd,
-        rmssd_ms: m.metrics.rmssd_ms,
-        sdnn_ms: m.metrics.sdnn_ms,
-        pnn50: m.metrics.pnn50,
-        mean_nn_ms: m.metrics.mean_nn_ms,
-        rr_used: u32::try_from(m.metrics.nn_count).unwrap_or(u32::MAX),
-        artifact_share: m.metrics.artifact_share,
-    }
-}
-
 /// Record until `duration` has passed on the readings' own clock (so a replayed check takes
 /// its capture's length), the source ends, or the user stops it.
 async fn record(
     check: &Check,
+    kind: &SourceKind,
     inputs: SourceInputs,
     capture_file: Option<std::fs::File>,
 ) -> Result<Recorded, AppError> {
     let (tx, mut rx) = mpsc::channel::<SourceEvent>(256);
     let (quit_tx, quit_rx) = watch::channel(false);
-    let source = start::start(&check.kind, inputs, tx, quit_rx);
-    let tag = check.kind.tag();
+    let source = start::start(kind, inputs, tx, quit_rx);
+    let tag = kind.tag();
     let mut capture = capture_file.map(std::io::BufWriter::new);
     let interactive = std::io::stderr().is_terminal();
     let mut out = Recorded {
