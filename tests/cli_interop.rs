@@ -5,65 +5,22 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-struct Sandbox {
-    dir: tempfile::TempDir,
+#[path = "support/sandbox.rs"]
+mod sandbox;
+use sandbox::{stderr, Sandbox};
+
+/// What these tests ask of a sandbox besides running commands.
+trait Sessions {
+    fn sessions(&self) -> Vec<Value>;
+    fn summary(&self, id: i64) -> Value;
 }
 
-impl Sandbox {
-    fn new() -> Self {
-        Sandbox {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn talkzone(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_talkzone"));
-        c.env_remove("TALKZONE_CONFIG")
-            .env_remove("TALKZONE_DATA")
-            .env_remove("XDG_CONFIG_HOME")
-            .env_remove("XDG_DATA_HOME")
-            .env("HOME", self.dir.path())
-            .env("TZ", "UTC")
-            .env(
-                "DBUS_SYSTEM_BUS_ADDRESS",
-                format!("unix:path={}", self.path("no-bus").display()),
-            )
-            .arg("--data-dir")
-            .arg(self.path("data"));
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.talkzone()
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-
+impl Sessions for Sandbox {
     fn sessions(&self) -> Vec<Value> {
         self.json(&["sessions", "--json"])
             .as_array()
@@ -78,10 +35,6 @@ impl Sandbox {
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn real(name: &str) -> PathBuf {

@@ -3,46 +3,13 @@
 //! temporary HOME and data dir.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-struct Sandbox {
-    dir: tempfile::TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Self {
-        Sandbox {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> std::path::PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn talkzone(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_talkzone"));
-        c.env_remove("TALKZONE_CONFIG")
-            .env_remove("TALKZONE_DATA")
-            .env_remove("XDG_CONFIG_HOME")
-            .env_remove("XDG_DATA_HOME")
-            .env("HOME", self.dir.path())
-            // No system bus here: a BLE attempt must fail fast and clearly, never hang.
-            .env(
-                "DBUS_SYSTEM_BUS_ADDRESS",
-                format!("unix:path={}", self.path("no-bus").display()),
-            )
-            .arg("--data-dir")
-            .arg(self.path("data"));
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.talkzone().args(args).output().unwrap()
-    }
-}
+#[path = "support/sandbox.rs"]
+mod sandbox;
+use sandbox::{stderr, Sandbox};
 
 /// Every stdout line as JSON, without the closing `summary` object.
 fn json_lines(out: &Output) -> Vec<Value> {
@@ -65,10 +32,6 @@ fn summary_line(out: &Output) -> Value {
     let v: Value = serde_json::from_str(&last).unwrap();
     assert_eq!(v["event"], "summary", "{v}");
     v
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]

@@ -2,59 +2,17 @@
 //! with the data kept, and a history of 60 replayed morning captures that ends in an
 //! overreaching signal.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
 
 use chrono::{Days, NaiveDate, TimeZone, Utc};
-use serde_json::Value;
 use talkzone::protocol::capture::packet_line;
 use talkzone::protocol::heart_rate::encode;
 use talkzone::source::simulator::{resting_plan, Workout};
 use talkzone::source::Packet;
 
-struct Sandbox {
-    dir: tempfile::TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Self {
-        Sandbox {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_talkzone"))
-            .env_remove("TALKZONE_CONFIG")
-            .env_remove("TALKZONE_DATA")
-            .env("HOME", self.dir.path())
-            .env("TZ", "UTC")
-            .env(
-                "DBUS_SYSTEM_BUS_ADDRESS",
-                format!("unix:path={}", self.path("no-bus").display()),
-            )
-            .arg("--data-dir")
-            .arg(self.path("data"))
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-}
+#[path = "support/sandbox.rs"]
+mod sandbox;
+use sandbox::Sandbox;
 
 /// A 4-minute resting capture at `bpm` starting on `day` at 06:30 UTC, as a strap would have
 /// sent it (the simulator's packets, with the capture's timestamps).

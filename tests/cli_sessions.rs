@@ -3,69 +3,13 @@
 //! mid-session is recovered; bad databases are refused untouched; two processes at once.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
 use serde_json::Value;
 
-struct Sandbox {
-    dir: tempfile::TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Self {
-        Sandbox {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn talkzone(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_talkzone"));
-        c.env_remove("TALKZONE_CONFIG")
-            .env_remove("TALKZONE_DATA")
-            .env_remove("XDG_CONFIG_HOME")
-            .env_remove("XDG_DATA_HOME")
-            .env("HOME", self.dir.path())
-            .env("TZ", "UTC")
-            .env(
-                "DBUS_SYSTEM_BUS_ADDRESS",
-                format!("unix:path={}", self.path("no-bus").display()),
-            )
-            .arg("--data-dir")
-            .arg(self.path("data"));
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.talkzone()
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+#[path = "support/sandbox.rs"]
+mod sandbox;
+use sandbox::{stderr, Sandbox};
 
 #[test]
 fn a_simulated_workout_is_recorded_and_summarised() {
