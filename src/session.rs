@@ -191,6 +191,10 @@ pub fn recover_unfinished(
         };
         let readings = db.readings(row.id)?;
         let paused = paused_spans(db, row.id)?;
+        let opts = SummaryOptions {
+            exercise_end: db.laps(row.id)?.last().copied(),
+            ..opts
+        };
         let summary = finish(
             db,
             row.id,
@@ -297,8 +301,10 @@ impl Recording {
         Ok(self.recorder.tick(now)?)
     }
 
-    /// Mark a lap at `t`.
+    /// Mark a lap at `t`. The last lap also marks the end of the exercise: when the strap stays
+    /// on for a minute after it, the summary gives the heart-rate recovery.
     pub fn lap(&mut self, t: DateTime<Utc>) -> Result<(), AppError> {
+        self.opts.exercise_end = Some(t);
         Ok(self.recorder.lap(t)?)
     }
 
@@ -348,5 +354,89 @@ impl Recording {
             SessionStatus::Complete,
         )?;
         Ok(Some((self.id, summary)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::physiology::zones::{zone_table, PersonInputs, ZoneConfig};
+    use crate::reading::Contact;
+    use chrono::TimeZone;
+
+    fn reading(t: DateTime<Utc>, hr: u16) -> Output {
+        Output::Reading(Reading {
+            t,
+            hr,
+            contact: Contact::Detected,
+            energy_kj: None,
+            rr: vec![],
+            source: Source::Simulator,
+        })
+    }
+
+    /// A recording with a lap as the end of exercise and a minute of readings after it: the
+    /// summary has the heart-rate recovery (160 at the lap, 130 a minute later: 30 bpm), and
+    /// the paused span counts as nothing.
+    #[test]
+    fn a_recording_stores_readings_laps_pauses_and_summarises() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let zones = zone_table(
+            &ZoneConfig::default(),
+            &PersonInputs {
+                age: Some(40),
+                ..PersonInputs::default()
+            },
+        )
+        .unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 24, 17, 0, 0).unwrap();
+        let at = |s: i64| t0 + chrono::Duration::seconds(s);
+        let mut rec = Recording::start(
+            db,
+            t0,
+            Source::Simulator,
+            None,
+            &zones,
+            SummaryOptions::default(),
+        )
+        .unwrap();
+        let now = Instant::now();
+        // 0-599 s at 160 bpm, paused 300-420 s (2 min), lap at 600 s, then 130 bpm to 660 s.
+        for s in 0..=600 {
+            if s == 300 {
+                rec.pause(at(s)).unwrap();
+            }
+            if s == 420 {
+                rec.resume(at(s)).unwrap();
+            }
+            rec.record(&reading(at(s), 160), now).unwrap();
+        }
+        rec.lap(at(600)).unwrap();
+        for s in 601..=660 {
+            rec.record(&reading(at(s), 130), now).unwrap();
+        }
+        let (id, summary) = rec.finish().unwrap().unwrap();
+        assert_eq!(summary.hrr_1min, Some(30.0));
+        // 660 s in all; the 2 paused minutes (readings 300..419 dropped, leaving a 121 s gap
+        // from 299 to 420) count as nothing.
+        assert_eq!(summary.duration_s, 660.0);
+        assert_eq!(summary.gap_s, 121.0);
+        assert_eq!(summary.active_s, 539.0);
+
+        let db = Db::open(dir.path()).unwrap();
+        assert_eq!(
+            db.readings(id).unwrap().len(),
+            661,
+            "every beat is stored, paused or not"
+        );
+        assert_eq!(db.laps(id).unwrap(), vec![at(600)]);
+        assert_eq!(
+            paused_spans(&db, id).unwrap(),
+            vec![(at(300), Some(at(420)))]
+        );
+        let row = db.session(id).unwrap().unwrap();
+        assert_eq!(row.status, SessionStatus::Complete);
+        assert_eq!(stored_summary(&row).unwrap(), summary);
     }
 }
