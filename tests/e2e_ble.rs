@@ -443,3 +443,52 @@ fn a_morning_check_over_ble_computes_hrv_exactly() {
         assert!(v.get(key).is_some(), "{key} missing: {v}");
     }
 }
+
+/// Errors a user can act on, over the real BlueZ D-Bus path: an adapter that does not exist
+/// lists the ones that do; a powered-off adapter says how to turn it on (exit 5); a strap that
+/// is not there says how to wake it (exit 6).
+#[test]
+fn actionable_errors_for_adapters_and_missing_straps() {
+    let world = BleWorld::start(STEADY);
+    let out = world
+        .talkzone()
+        .args(["live", "--adapter", "hci7", "--json", "--no-record"])
+        .output()
+        .expect("run talkzone");
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("hci7") && err.contains("hci1"), "{err}");
+
+    let out = world
+        .talkzone()
+        .args([
+            "live",
+            "--adapter",
+            CENTRAL_ADAPTER,
+            "--device",
+            "11:22:33:44:55:66",
+        ])
+        .args(["--scan-timeout", "3", "--json", "--no-record"])
+        .output()
+        .expect("run talkzone");
+    assert_eq!(out.status.code(), Some(6));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("wet the electrodes") && err.contains("11:22:33:44:55:66"),
+        "{err}"
+    );
+
+    world.power_off(CENTRAL_ADAPTER);
+    let out = world
+        .talkzone()
+        .args(["scan", "--adapter", CENTRAL_ADAPTER, "--timeout", "2"])
+        .output()
+        .expect("run talkzone");
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bluetoothctl power on"));
+}

@@ -143,6 +143,28 @@ impl BleWorld {
         );
     }
 
+    /// Powers an adapter of the mock off (`Adapter1.Powered = false`), as a user switching
+    /// Bluetooth off would.
+    pub fn power_off(&self, adapter: &str) {
+        let path = format!("/org/bluez/{adapter}");
+        let out = dbus_send(
+            &self.bus_address,
+            &[
+                "--dest=org.bluez",
+                &path,
+                "org.freedesktop.DBus.Properties.Set",
+                "string:org.bluez.Adapter1",
+                "string:Powered",
+                "variant:boolean:false",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "Powered=false failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Kills the emulator abruptly (SIGKILL, no unregistering), like a strap losing power.
     pub fn kill_emulator(&mut self) {
         if let Some(mut child) = self.emulator.take() {
