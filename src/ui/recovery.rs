@@ -12,12 +12,9 @@ fn verdict_words(v: Verdict) -> &'static str {
     }
 }
 
-/// The verdict, its signals, reasons and advice.
+/// The verdict, its reasons (which carry each signal's detail) and advice.
 pub fn readiness(r: &Readiness) -> String {
     let mut out = format!("{}\n", verdict_words(r.verdict));
-    for s in &r.signals {
-        out.push_str(&format!("  ! {}\n", s.detail));
-    }
     for reason in &r.reasons {
         out.push_str(&format!("  - {reason}\n"));
     }
