@@ -102,14 +102,9 @@ async fn all_candidates(adapter: &Adapter) -> Vec<Candidate> {
 
 /// Scan for `window` and return every heart-rate strap seen, strongest first.
 pub async fn scan(adapter: &Adapter, window: Duration) -> Result<Vec<Candidate>, AppError> {
-    let mut events = adapter
-        .events()
-        .await
-        .map_err(|e| AppError::from_btleplug("watching the adapter", e))?;
     start_scan(adapter).await?;
-    let deadline = Instant::now() + window;
-    // Drain events until the window closes; the peripheral list is read at the end.
-    while timeout_at_next(&mut events, deadline).await.is_some() {}
+    // BlueZ keeps what it discovers; the peripheral list is read once the window closes.
+    tokio::time::sleep(window).await;
     let _ = adapter.stop_scan().await;
     Ok(scan::straps(all_candidates(adapter).await))
 }
@@ -123,12 +118,8 @@ async fn start_scan(adapter: &Adapter) -> Result<(), AppError> {
         .map_err(|e| AppError::from_btleplug("starting a scan", e))
 }
 
-async fn timeout_at_next<S: Stream + Unpin>(s: &mut S, deadline: Instant) -> Option<S::Item> {
-    tokio::time::timeout_at(deadline, s.next())
-        .await
-        .ok()
-        .flatten()
-}
+/// How often the list of devices is read again while looking for the strap.
+const LOOK_AGAIN: Duration = Duration::from_millis(250);
 
 /// How many times the first connection is tried before talkzone gives up.
 const FIRST_CONNECT_ATTEMPTS: u32 = 3;
@@ -143,10 +134,6 @@ pub async fn find(
     window: Duration,
     quit: &mut Quit,
 ) -> Result<Option<Peripheral>, AppError> {
-    let mut events = adapter
-        .events()
-        .await
-        .map_err(|e| AppError::from_btleplug("watching the adapter", e))?;
     start_scan(adapter).await?;
     let mut deadline = Instant::now() + window;
     let mut settling = false;
@@ -167,9 +154,11 @@ pub async fn find(
         if Instant::now() >= deadline {
             break None;
         }
+        // Look again a little later: polling the list at a steady pace costs the same in a
+        // quiet room and in a gym full of advertising devices (whose events come by the dozen).
         tokio::select! {
             _ = quitting(quit) => break None,
-            _ = timeout_at_next(&mut events, deadline) => {}
+            _ = sleep_until(deadline.min(Instant::now() + LOOK_AGAIN)) => {}
         }
     };
     let _ = adapter.stop_scan().await;
