@@ -21,7 +21,7 @@ use crate::pipeline::Output;
 use crate::reading::{Reading, Source};
 use crate::source::{DeviceInfo, LinkEvent, LossReason};
 use crate::store::db::{Db, Listing, NewSession, Recorder, SessionId, SessionRow, SessionStatus};
-use crate::store::lock::{self, RecordingLock};
+use crate::store::lock::RecordingLock;
 
 /// The age zones assume when the profile has neither an age nor a measured HRmax, so a first
 /// run with no config still shows sensible zones (and says how to make them personal).
@@ -182,9 +182,11 @@ pub fn recover_unfinished(
     let dir = data_dir_of(db);
     let mut out = Vec::new();
     for row in db.unfinished_sessions()? {
-        if lock::is_held(&dir, row.id) {
+        // Held by us while we recover it, so two talkzones never recover the same session; if
+        // someone holds it, it is being recorded right now.
+        let Ok(_lock) = RecordingLock::acquire(&dir, row.id) else {
             continue;
-        }
+        };
         let zones: ZoneTable = match serde_json::from_str(&row.zones_json) {
             Ok(z) => z,
             Err(_) => zones_in_force(settings, None)?.table,
@@ -253,12 +255,25 @@ impl Recording {
             device,
             zones_json,
         })?;
-        let lock = RecordingLock::acquire(&data_dir_of(&db), id).map_err(|e| {
-            AppError::Other(format!(
-                "cannot create the recording lock in {}: {e}",
-                data_dir_of(&db).display()
-            ))
-        })?;
+        // Between the insert above and this lock, another talkzone starting up may be looking at
+        // the new row as unfinished and hold its lock for a moment: try again briefly. (If it
+        // did recover it, finishing this recording rewrites its summary and status anyway.)
+        let mut tries = 0;
+        let lock = loop {
+            match RecordingLock::acquire(&data_dir_of(&db), id) {
+                Ok(lock) => break lock,
+                Err(_) if tries < 50 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => {
+                    return Err(AppError::Other(format!(
+                        "cannot take the recording lock in {}: {e}",
+                        data_dir_of(&db).display()
+                    )))
+                }
+            }
+        };
         let recorder = db.recorder(id)?;
         Ok(Recording {
             _lock: lock,

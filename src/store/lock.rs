@@ -29,6 +29,14 @@ impl RecordingLock {
         let path = path(data_dir, id);
         let file = private::append_file(&path)?;
         try_lock(&file)?;
+        // A holder that just let go removes the file; if we locked that removed file, the lock
+        // guards nothing: say "busy" and let the caller try again.
+        if !same_file(&file, &path) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::WouldBlock,
+                "the lock file was replaced while taking it",
+            ));
+        }
         Ok(RecordingLock {
             file: Some(file),
             path,
@@ -50,6 +58,20 @@ pub fn is_held(data_dir: &Path, id: i64) -> bool {
     };
     // Taking it succeeds only if nobody holds it; dropping `file` releases it again.
     try_lock(&file).is_err()
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &File, _path: &Path) -> bool {
+    true
 }
 
 #[cfg(unix)]
