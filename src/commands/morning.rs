@@ -281,7 +281,7 @@ async fn record(
                 let left = check.duration.saturating_sub(elapsed).as_secs() as i64;
                 let done = elapsed >= check.duration;
                 // A status line: rewritten each second on a terminal, every 30 s otherwise.
-                if interactive || left / 30 != last_status_s / 30 || done {
+                if interactive || (left + 29) / 30 != (last_status_s + 29) / 30 || done {
                     let hr = if has_signal(&r) {
                         r.hr.to_string()
                     } else {
