@@ -485,30 +485,7 @@ fn spread(wanted: &[f64], gap: f64, (top, bottom): (f64, f64)) -> Vec<f64> {
 }
 
 fn draw_note(svg: &mut Svg, note: &str) {
-    let (cx, cy) = ((X0 + X1) / 2.0, (Y0 + Y1) / 2.0);
-    // Wide enough for 16 px sans-serif (about 9 px a character on average), within the plot.
-    let width = (note.chars().count() as f64 * 9.5 + 48.0).clamp(200.0, X1 - X0 - 20.0);
-    svg.rect(
-        "note-box",
-        (cx - width / 2.0, cy - 26.0),
-        (width, 44.0),
-        &[
-            ("fill", "#ffffff".into()),
-            ("fill-opacity", "0.9".into()),
-            ("stroke", "#9aa5b1".into()),
-            ("rx", "6".into()),
-        ],
-    );
-    svg.text(
-        "note",
-        (cx, cy + 2.0),
-        note,
-        &[
-            ("text-anchor", "middle".into()),
-            ("font-size", "16".into()),
-            ("fill", INK.into()),
-        ],
-    );
+    svg.note(note, ((X0 + X1) / 2.0, (Y0 + Y1) / 2.0), X1 - X0 - 20.0);
 }
 
 #[cfg(test)]

@@ -138,6 +138,34 @@ impl Svg {
         self.out.push_str("</text>\n");
     }
 
+    /// A short message in a white box centred on `(cx, cy)`, at most `max_width` wide ("no
+    /// readings", "no morning checks yet"...).
+    pub(super) fn note(&mut self, note: &str, (cx, cy): (f64, f64), max_width: f64) {
+        // Wide enough for 16 px sans-serif (about 9 px a character on average).
+        let width = (note.chars().count() as f64 * 9.5 + 48.0).clamp(200.0, max_width.max(200.0));
+        self.rect(
+            "note-box",
+            (cx - width / 2.0, cy - 26.0),
+            (width, 44.0),
+            &[
+                ("fill", "#ffffff".into()),
+                ("fill-opacity", "0.9".into()),
+                ("stroke", "#9aa5b1".into()),
+                ("rx", "6".into()),
+            ],
+        );
+        self.text(
+            "note",
+            (cx, cy + 2.0),
+            note,
+            &[
+                ("text-anchor", "middle".into()),
+                ("font-size", "16".into()),
+                ("fill", "#1f2933".into()),
+            ],
+        );
+    }
+
     /// Closes any open group and the document.
     pub(super) fn finish(mut self) -> String {
         while self.open_groups > 0 {

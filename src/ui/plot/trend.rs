@@ -714,29 +714,7 @@ fn signed_one_decimal(v: f64) -> String {
 
 /// A note in a white box, centred across the plot at height `cy`.
 fn draw_note(svg: &mut Svg, note: &str, cy: f64) {
-    let cx = (X0 + X1) / 2.0;
-    let width = (note.chars().count() as f64 * 9.5 + 48.0).clamp(200.0, X1 - X0 - 20.0);
-    svg.rect(
-        "note-box",
-        (cx - width / 2.0, cy - 26.0),
-        (width, 44.0),
-        &[
-            ("fill", "#ffffff".into()),
-            ("fill-opacity", "0.9".into()),
-            ("stroke", FRAME.into()),
-            ("rx", "6".into()),
-        ],
-    );
-    svg.text(
-        "note",
-        (cx, cy + 2.0),
-        note,
-        &[
-            ("text-anchor", "middle".into()),
-            ("font-size", "16".into()),
-            ("fill", INK.into()),
-        ],
-    );
+    svg.note(note, ((X0 + X1) / 2.0, cy), X1 - X0 - 20.0);
 }
 
 #[cfg(test)]
