@@ -55,7 +55,8 @@
 //! Top level: `interval_ms` (default 1000) is the pause after every packet; `loop` (default
 //! false) plays the steps again from the start after the last one, otherwise the strap stays
 //! connected and silent; `battery_percent` (default 87) and `body_location` (default 1, chest)
-//! are the values of 0x2A19 and 0x2A38.
+//! are the values of 0x2A19 and 0x2A38; `heart_rate_service` (default true) set to false makes a
+//! device that is no heart-rate strap: only the Battery Service, served and advertised.
 //!
 //! Playback starts when a client subscribes to 0x2A37. Pauses are wall-clock deadlines and the
 //! position in the scenario survives the client: if it unsubscribes or disconnects and
@@ -154,6 +155,8 @@ struct Scenario {
     looping: bool,
     battery_percent: u8,
     body_location: u8,
+    /// false: a device that is no heart-rate strap (only a Battery Service, advertised as such).
+    heart_rate_service: bool,
 }
 
 impl Default for Scenario {
@@ -172,6 +175,7 @@ impl Default for Scenario {
             looping: true,
             battery_percent: 87,
             body_location: 1,
+            heart_rate_service: true,
         }
     }
 }
@@ -189,6 +193,7 @@ fn parse_scenario(text: &str) -> Result<Scenario, String> {
             "loop",
             "battery_percent",
             "body_location",
+            "heart_rate_service",
         ],
         "the scenario",
     )?;
@@ -202,6 +207,12 @@ fn parse_scenario(text: &str) -> Result<Scenario, String> {
             .map(|v| u8::try_from(v).map_err(|_| format!("{key:?} must be 0..=255")))
             .transpose()
             .map(|v| v.unwrap_or(default))
+    };
+    let heart_rate_service = match obj.get("heart_rate_service") {
+        None => true,
+        Some(v) => v
+            .as_bool()
+            .ok_or("\"heart_rate_service\" must be true or false")?,
     };
     let battery_percent = byte("battery_percent", 87)?;
     let body_location = byte("body_location", 1)?;
@@ -217,6 +228,7 @@ fn parse_scenario(text: &str) -> Result<Scenario, String> {
         looping,
         battery_percent,
         body_location,
+        heart_rate_service,
     })
 }
 
@@ -406,7 +418,12 @@ fn read_only(value: u8) -> CharacteristicRead {
     }
 }
 
-fn application(player: Arc<Mutex<Player>>, battery: u8, location: u8) -> Application {
+fn application(
+    player: Arc<Mutex<Player>>,
+    battery: u8,
+    location: u8,
+    heart_rate_service: bool,
+) -> Application {
     let measurement = Characteristic {
         uuid: sig_uuid(HEART_RATE_MEASUREMENT),
         notify: Some(CharacteristicNotify {
@@ -437,21 +454,25 @@ fn application(player: Arc<Mutex<Player>>, battery: u8, location: u8) -> Applica
         read: Some(read_only(battery)),
         ..Default::default()
     };
-    Application {
-        services: vec![
+    let mut services = vec![Service {
+        uuid: sig_uuid(BATTERY_SERVICE),
+        primary: true,
+        characteristics: vec![battery],
+        ..Default::default()
+    }];
+    if heart_rate_service {
+        services.insert(
+            0,
             Service {
                 uuid: sig_uuid(HEART_RATE_SERVICE),
                 primary: true,
                 characteristics: vec![measurement, location],
                 ..Default::default()
             },
-            Service {
-                uuid: sig_uuid(BATTERY_SERVICE),
-                primary: true,
-                characteristics: vec![battery],
-                ..Default::default()
-            },
-        ],
+        );
+    }
+    Application {
+        services,
         ..Default::default()
     }
 }
@@ -490,18 +511,23 @@ async fn run(args: Args, scenario: Scenario) -> Result<(), String> {
             .map_err(|e| format!("cannot power on {name}: {e}"))?;
     }
     let (battery, location) = (scenario.battery_percent, scenario.body_location);
+    let heart_rate_service = scenario.heart_rate_service;
     let player = Arc::new(Mutex::new(Player {
         scenario,
         position: 0,
         not_before: Instant::now(),
     }));
     let _app = adapter
-        .serve_gatt_application(application(player, battery, location))
+        .serve_gatt_application(application(player, battery, location, heart_rate_service))
         .await
         .map_err(|e| format!("cannot register the GATT application on {name}: {e}"))?;
     let _advertisement = adapter
         .advertise(Advertisement {
-            service_uuids: BTreeSet::from([sig_uuid(HEART_RATE_SERVICE)]),
+            service_uuids: BTreeSet::from([sig_uuid(if heart_rate_service {
+                HEART_RATE_SERVICE
+            } else {
+                BATTERY_SERVICE
+            })]),
             local_name: Some(args.name.clone()),
             appearance: Some(APPEARANCE_HEART_RATE_BELT),
             discoverable: Some(true),

@@ -492,3 +492,28 @@ fn actionable_errors_for_adapters_and_missing_straps() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("bluetoothctl power on"));
 }
+
+/// A device that is no heart-rate strap (only a Battery Service): named explicitly, talkzone
+/// connects, finds no Heart Rate Measurement and says so (exit 7).
+#[test]
+fn a_device_without_the_heart_rate_service_is_named_as_such() {
+    let world = BleWorld::start(r#"{"heart_rate_service": false, "steps": [{"hr": 60}]}"#);
+    let out = world
+        .talkzone()
+        .args([
+            "live",
+            "--adapter",
+            CENTRAL_ADAPTER,
+            "--device",
+            STRAP_ADDRESS,
+        ])
+        .args(["--scan-timeout", "20", "--json", "--no-record"])
+        .output()
+        .expect("run talkzone");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(7), "{err}");
+    assert!(
+        err.contains("no Heart Rate Service (0x180D)") && err.contains(STRAP_ADDRESS),
+        "{err}"
+    );
+}
