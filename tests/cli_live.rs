@@ -318,3 +318,39 @@ fn help_documents_exit_codes_and_usage_errors_exit_2() {
         stderr(&out)
     );
 }
+
+/// Ctrl-C (SIGINT) and SIGTERM end a live session cleanly: exit 0, the session summarised and
+/// stored.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_and_sigterm_end_cleanly_with_a_summary() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let sb = Sandbox::new();
+        // Real time, so the session is still running when the signal comes.
+        let mut child = sb
+            .talkzone()
+            .args(["live", "--simulate", "--plain"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        for _ in 0..2 {
+            lines.next().unwrap().unwrap();
+        }
+        // SAFETY: kill(2) on our own child's pid.
+        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+        let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+        let status = child.wait().unwrap();
+        assert!(status.success(), "signal {signal}: {status}");
+        let text = rest.join("\n");
+        assert!(
+            text.contains("session ended:") && text.contains("Session 1 ·"),
+            "{text}"
+        );
+        let list = sb.json(&["sessions", "--json"]);
+        assert_eq!(list[0]["status"], "complete", "{list}");
+    }
+}
