@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::physiology::baseline::{trend, DailyCheck, Trend};
 use crate::physiology::readiness::{readiness, LoadInput, Readiness, Wellness};
 use crate::physiology::week::{is_hard_day, SessionDigest};
-use crate::session::{local_date, local_day_bounds, stored_summary};
+use crate::session::{digest_of, local_date, local_day_bounds};
 use crate::store::db::{Db, MorningCheckRow};
 
 /// How far back the history is read: the 60-day range before the 7-day window, and a margin.
@@ -60,12 +60,11 @@ pub fn training_history(db: &Db, today: NaiveDate) -> Result<TrainingHistory, Ap
     let (_, to) = local_day_bounds(today);
     let mut by_day: std::collections::BTreeMap<NaiveDate, Vec<SessionDigest>> = Default::default();
     for row in db.sessions_between(from, to)? {
-        if let Some(s) = stored_summary(&row) {
-            let start_local = row.start.with_timezone(&Local).naive_local();
+        if let Some(digest) = digest_of(&row) {
             by_day
                 .entry(local_date(row.start))
                 .or_default()
-                .push(SessionDigest::from_summary(&s, start_local));
+                .push(digest);
         }
     }
     let mut daily: Vec<(NaiveDate, f64)> = by_day

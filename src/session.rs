@@ -76,6 +76,15 @@ pub fn stored_summary(row: &SessionRow) -> Option<Summary> {
     serde_json::from_str(row.summary_json.as_deref()?).ok()
 }
 
+/// A finished session's digest (what week and readiness rules need), if its summary parses.
+pub fn digest_of(row: &SessionRow) -> Option<SessionDigest> {
+    let s = stored_summary(row)?;
+    Some(SessionDigest::from_summary(
+        &s,
+        row.start.with_timezone(&Local).naive_local(),
+    ))
+}
+
 /// The local calendar date an instant falls on (what a person calls "that day").
 pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&Local).date_naive()
@@ -106,13 +115,7 @@ pub fn digests_on(
         .sessions_between(from, to)?
         .iter()
         .filter(|row| Some(row.id) != skip)
-        .filter_map(|row| {
-            let s = stored_summary(row)?;
-            Some(SessionDigest::from_summary(
-                &s,
-                row.start.with_timezone(&Local).naive_local(),
-            ))
-        })
+        .filter_map(digest_of)
         .collect())
 }
 

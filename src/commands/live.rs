@@ -82,13 +82,7 @@ fn week_minutes_so_far(db: Option<&Db>) -> Result<f64, AppError> {
     let digests: Vec<SessionDigest> = db
         .sessions_between(from, Utc::now() + chrono::Duration::days(1))?
         .iter()
-        .filter_map(|row| {
-            let s = session::stored_summary(row)?;
-            Some(SessionDigest::from_summary(
-                &s,
-                row.start.with_timezone(&Local).naive_local(),
-            ))
-        })
+        .filter_map(session::digest_of)
         .collect();
     Ok(summarise_week(monday, &digests, &[]).moderate_equivalent_min)
 }

@@ -6,7 +6,7 @@ use chrono::{Days, Local, NaiveDate};
 use crate::cli::{Cli, WeekArgs};
 use crate::error::AppError;
 use crate::physiology::week::{summarise_week, week_of, SessionDigest};
-use crate::session::{local_day_bounds, stored_summary};
+use crate::session::{digest_of, local_day_bounds};
 use crate::ui;
 
 /// Show the week holding `--date` (default today).
@@ -25,13 +25,7 @@ pub fn run(cli: &Cli, args: &WeekArgs) -> Result<(), AppError> {
     let digests: Vec<SessionDigest> = db
         .sessions_between(from, to)?
         .iter()
-        .filter_map(|row| {
-            let s = stored_summary(row)?;
-            Some(SessionDigest::from_summary(
-                &s,
-                row.start.with_timezone(&Local).naive_local(),
-            ))
-        })
+        .filter_map(digest_of)
         .collect();
     let strength = db.strength_days(first, after)?;
     let week = summarise_week(monday, &digests, &strength);

@@ -51,15 +51,6 @@ impl Drop for RecordingLock {
     }
 }
 
-/// Whether some live process is recording session `id` now.
-pub fn is_held(data_dir: &Path, id: i64) -> bool {
-    let Ok(file) = File::open(path(data_dir, id)) else {
-        return false;
-    };
-    // Taking it succeeds only if nobody holds it; dropping `file` releases it again.
-    try_lock(&file).is_err()
-}
-
 #[cfg(unix)]
 fn same_file(file: &File, path: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
@@ -98,13 +89,13 @@ mod tests {
     #[test]
     fn held_while_alive_free_after() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(!is_held(dir.path(), 7));
         let lock = RecordingLock::acquire(dir.path(), 7).unwrap();
-        assert!(is_held(dir.path(), 7));
         assert!(RecordingLock::acquire(dir.path(), 7).is_err());
-        assert!(!is_held(dir.path(), 8));
+        let other = RecordingLock::acquire(dir.path(), 8).unwrap();
+        drop(other);
         drop(lock);
-        assert!(!is_held(dir.path(), 7));
+        let again = RecordingLock::acquire(dir.path(), 7).unwrap();
+        drop(again);
         assert!(!path(dir.path(), 7).exists());
     }
 }
