@@ -10,10 +10,10 @@
 use std::path::Path;
 
 use chrono::{Days, NaiveDate, TimeZone, Utc};
+use talkzone::event::Packet;
 use talkzone::protocol::capture::packet_line;
 use talkzone::protocol::heart_rate::encode;
 use talkzone::source::simulator::{resting_plan, simulated_workout, Workout};
-use talkzone::source::Packet;
 
 fn write(path: &Path, start: chrono::DateTime<Utc>, workout: Workout) -> std::io::Result<()> {
     let mut text = String::new();

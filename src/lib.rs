@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod event;
 pub mod interop;
 pub mod physiology;
 pub mod pipeline;

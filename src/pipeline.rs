@@ -6,9 +6,9 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 
+use crate::event::{LinkEvent, SourceEvent};
 use crate::protocol::heart_rate::{decode, DecodeError};
 use crate::reading::{Reading, Source};
-use crate::source::{LinkEvent, SourceEvent};
 
 /// What the pipeline hands to outputs (screen, capture, storage).
 #[derive(Debug, Clone, PartialEq)]
@@ -53,8 +53,8 @@ pub fn process(event: SourceEvent, source: Source) -> Output {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::{LossReason, Packet};
     use crate::reading::{Contact, RrInterval};
-    use crate::source::{LossReason, Packet};
     use chrono::TimeZone;
 
     #[test]

@@ -12,6 +12,7 @@ use chrono::{DateTime, Days, Local, NaiveDate, TimeZone, Utc};
 
 use crate::config::Settings;
 use crate::error::AppError;
+use crate::event::{DeviceInfo, LinkEvent, LossReason};
 use crate::physiology::summary::{
     summarise, without_paused, Flag, PausedSpan, Summary, SummaryOptions,
 };
@@ -19,7 +20,6 @@ use crate::physiology::week::{hard_day_after_hard_day, SessionDigest};
 use crate::physiology::zones::{zone_table, PersonInputs, ZoneTable};
 use crate::pipeline::Output;
 use crate::reading::{Reading, Source};
-use crate::source::{DeviceInfo, LinkEvent, LossReason};
 use crate::store::db::{Db, Listing, NewSession, Recorder, SessionId, SessionRow, SessionStatus};
 use crate::store::lock::RecordingLock;
 

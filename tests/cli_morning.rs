@@ -5,10 +5,10 @@
 use std::path::Path;
 
 use chrono::{Days, NaiveDate, TimeZone, Utc};
+use talkzone::event::Packet;
 use talkzone::protocol::capture::packet_line;
 use talkzone::protocol::heart_rate::encode;
 use talkzone::source::simulator::{resting_plan, Workout};
-use talkzone::source::Packet;
 
 #[path = "support/sandbox.rs"]
 mod sandbox;

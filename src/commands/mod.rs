@@ -44,7 +44,7 @@ pub struct SourcePlan {
     pub kind: crate::source::SourceKind,
     pub ble: crate::source::start::BleTarget,
     /// The capture's events, read before anything starts (so a bad file fails at once).
-    pub replayed: Vec<crate::source::SourceEvent>,
+    pub replayed: Vec<crate::event::SourceEvent>,
     /// `--capture FILE`, created owner-only.
     pub capture: Option<std::fs::File>,
 }

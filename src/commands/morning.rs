@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, watch};
 use crate::cli::{Cli, MorningArgs};
 use crate::config::Settings;
 use crate::error::AppError;
+use crate::event::{LinkEvent, SourceEvent};
 use crate::physiology::hrv::morning_metrics;
 use crate::physiology::summary::has_signal;
 use crate::pipeline::{self, Output};
@@ -22,7 +23,7 @@ use crate::reading::{Contact, Reading, RrInterval};
 use crate::recovery;
 use crate::session::local_date;
 use crate::source::start::{self, SourceInputs};
-use crate::source::{simulator, LinkEvent, SourceEvent, SourceKind};
+use crate::source::{simulator, SourceKind};
 use crate::store::db::{MorningMetricsRow, NewMorningCheck, Posture, WellnessRow};
 use crate::ui;
 

@@ -16,7 +16,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 
 use super::heart_rate::{from_hex, to_hex};
-use crate::source::{DeviceInfo, LinkEvent, LossReason, Packet, SourceEvent};
+use crate::event::{DeviceInfo, LinkEvent, LossReason, Packet, SourceEvent};
 
 /// Why one capture line could not be read. `line` is 1-based.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -5,8 +5,9 @@ use std::path::Path;
 
 use tokio::time::{sleep_until, Instant};
 
-use super::{EventSender, SourceEvent};
+use super::EventSender;
 use crate::error::AppError;
+use crate::event::SourceEvent;
 use crate::protocol::capture::{self, CaptureLineError};
 
 /// A capture read from disk: the events that parsed, and the lines that did not.

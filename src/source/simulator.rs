@@ -47,7 +47,8 @@ use std::time::Duration;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::{EventSender, Packet, SourceEvent};
+use super::EventSender;
+use crate::event::{Packet, SourceEvent};
 use crate::protocol::heart_rate::{encode, HrFormat, Measurement};
 use crate::reading::{Contact, RrInterval};
 

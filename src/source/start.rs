@@ -9,8 +9,9 @@ use tokio::task::JoinHandle;
 use super::ble::scan::Wanted;
 use super::ble::transport::{self, quitting, Quit};
 use super::simulator::Workout;
-use super::{replay, simulator, EventSender, SourceEvent, SourceKind};
+use super::{replay, simulator, EventSender, SourceKind};
 use crate::error::AppError;
+use crate::event::SourceEvent;
 
 /// Where to look for a strap.
 #[derive(Debug, Clone)]

@@ -34,8 +34,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::private;
+use crate::event::{DeviceInfo, LossReason};
 use crate::reading::Source;
-use crate::source::{DeviceInfo, LossReason};
 
 pub use imports::{ImportMark, KnownActivity};
 pub use morning::{MorningCheckRow, MorningMetricsRow, NewMorningCheck, Posture, WellnessRow};

@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Local, Utc};
 
+use crate::event::{LinkEvent, LossReason};
 use crate::physiology::summary::has_signal;
 use crate::physiology::zones::ZoneTable;
 use crate::pipeline::Output;
 use crate::protocol::heart_rate::to_hex;
 use crate::reading::{Contact, Reading};
-use crate::source::{LinkEvent, LossReason};
 
 fn clock(t: DateTime<Utc>) -> String {
     t.with_timezone(&Local).format("%H:%M:%S").to_string()

@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use crate::source::{LinkEvent, LossReason};
+use crate::event::{LinkEvent, LossReason};
 
 /// Delay before reconnect attempt `n` (1-based): at once, then 1, 2, 4 s, then every 5 s.
 /// Short, because a strap that comes back should resume within seconds; capped, because a user

@@ -20,8 +20,9 @@ use super::scan::{self, Candidate, Wanted};
 use super::supervisor::{Action, Input, Supervisor};
 use super::{BATTERY_LEVEL, BODY_SENSOR_LOCATION, HEART_RATE_MEASUREMENT, HEART_RATE_SERVICE};
 use crate::error::AppError;
+use crate::event::{DeviceInfo, LinkEvent, Packet, SourceEvent};
 use crate::protocol::heart_rate::body_sensor_location;
-use crate::source::{DeviceInfo, EventSender, LinkEvent, Packet, SourceEvent};
+use crate::source::EventSender;
 
 /// Raised to end a BLE session cleanly (Ctrl-C, `--duration`).
 pub type Quit = tokio::sync::watch::Receiver<bool>;

@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::Row;
 
+use crate::event::LossReason;
 use crate::reading::{Contact, RrInterval, Source};
-use crate::source::LossReason;
 
 /// What was wrong with a stored value.
 pub(super) type Bad = String;

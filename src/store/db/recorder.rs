@@ -14,8 +14,8 @@ use rusqlite::{params, Connection, TransactionBehavior};
 use super::decode;
 use super::readings::{END_GAP, INSERT_GAP, INSERT_LAP, INSERT_READING};
 use super::{sql_err, SessionId, StoreError};
+use crate::event::LossReason;
 use crate::reading::Reading;
-use crate::source::LossReason;
 
 /// The longest a pushed reading waits before it is committed.
 pub const COMMIT_EVERY: Duration = Duration::from_secs(1);

@@ -6,7 +6,7 @@ use rusqlite::{params, Params, Row};
 
 use super::decode::{self, col, Bad};
 use super::{sql_err, Db, Listing, NewSession, SessionId, SessionRow, SessionStatus, StoreError};
-use crate::source::DeviceInfo;
+use crate::event::DeviceInfo;
 
 /// The columns [`decode_session`] reads, in its order.
 const COLUMNS: &str = "id, start_ms, end_ms, source, device_name, device_address, status, \

@@ -8,8 +8,8 @@ use rusqlite::Connection;
 
 use super::schema::MIGRATIONS;
 use super::*;
+use crate::event::{DeviceInfo, LossReason};
 use crate::reading::{Contact, Reading, RrInterval, Source};
-use crate::source::{DeviceInfo, LossReason};
 
 /// 2024-05-01 06:00:00 UTC plus `ms` milliseconds.
 fn at_ms(ms: i64) -> DateTime<Utc> {

@@ -21,11 +21,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use crate::event::{DeviceInfo, LinkEvent};
 use crate::physiology::summary::has_signal;
 use crate::physiology::zones::{PerZone, TalkZone, ZoneTable};
 use crate::pipeline::Output;
 use crate::reading::{Contact, Reading};
-use crate::source::{DeviceInfo, LinkEvent};
 
 /// A reading older than this (monotonic, since it arrived) is no longer shown.
 pub const FRESH_FOR: Duration = Duration::from_secs(3);
@@ -608,9 +608,9 @@ pub fn update(app: &mut App, event: Event) {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::event::LossReason;
     use crate::physiology::zones::ZoneModel;
     use crate::reading::{RrInterval, Source};
-    use crate::source::LossReason;
     use chrono::TimeZone;
 
     /// HRmax 180, ACSM %HRmax: light 102.6, moderate 115.2, vigorous 138.6, near max 172.8.

@@ -506,8 +506,8 @@ fn centred(area: Rect, width: u16, height: u16) -> Rect {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::{DeviceInfo, LinkEvent, LossReason};
     use crate::reading::Contact;
-    use crate::source::{DeviceInfo, LinkEvent, LossReason};
     use crate::ui::dashboard::state::tests::{link, reading, reading_with, settings, tick};
     use crate::ui::dashboard::state::{update, Event, KeyInput};
     use crate::ui::dashboard::widgets::lit_pixels;
