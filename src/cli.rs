@@ -1,11 +1,56 @@
 //! The command line as clap parses it: raw flags only. [`crate::commands`] turn these plus the
 //! config into validated settings; nothing deeper reads raw flags.
 
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::device::WATCHDOG_SECONDS;
+use crate::config::morning::{DURATION_SECONDS, SETTLE_SECONDS};
 use crate::error::EXIT_CODES_HELP;
+use crate::physiology::person::Posture;
+
+/// The longest time a flag may give, seconds (a year: beyond it, a typo).
+const MAX_FLAG_SECONDS: f64 = 366.0 * 24.0 * 3600.0;
+
+/// A positive number of seconds: `--duration 0`, `-1`, `nan` or `1e30` are usage errors
+/// (exit 2) that name the flag.
+fn positive_seconds(text: &str) -> Result<Duration, String> {
+    let s: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if s > 0.0 && s <= MAX_FLAG_SECONDS {
+        Ok(Duration::from_secs_f64(s))
+    } else {
+        Err(format!(
+            "must be a positive number of seconds (at most {MAX_FLAG_SECONDS}), got {text}"
+        ))
+    }
+}
+
+/// Seconds within `range` (a range the config shares, so the flag and the key agree).
+fn seconds_in(
+    range: &'static RangeInclusive<f64>,
+) -> impl Fn(&str) -> Result<Duration, String> + Clone + Send + Sync + 'static {
+    move |text| {
+        let s: f64 = text
+            .trim()
+            .parse()
+            .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+        if range.contains(&s) {
+            Ok(Duration::from_secs_f64(s))
+        } else {
+            Err(format!(
+                "must be between {} and {} seconds, got {text}",
+                range.start(),
+                range.end()
+            ))
+        }
+    }
+}
 
 /// talkzone: your Bluetooth heart-rate strap as a talk-test coach.
 ///
@@ -108,14 +153,15 @@ pub struct MorningArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// How you lie or sit: always the same one (else [morning] posture, default supine).
-    #[arg(long, value_parser = ["supine", "seated", "standing"])]
+    #[arg(long, value_parser = Posture::IDS)]
     pub posture: Option<String>,
     /// Seconds to record, 60 to 600 (else [morning] duration_seconds, default 180).
-    #[arg(long, value_name = "S")]
-    pub duration: Option<f64>,
-    /// The first seconds, recorded but not used while the heart settles (default 60).
-    #[arg(long, value_name = "S")]
-    pub settle: Option<f64>,
+    #[arg(long, value_name = "S", value_parser = seconds_in(&DURATION_SECONDS))]
+    pub duration: Option<Duration>,
+    /// The first seconds, 0 to 300, recorded but not used while the heart settles (else
+    /// [morning] settle_seconds, default 60).
+    #[arg(long, value_name = "S", value_parser = seconds_in(&SETTLE_SECONDS))]
+    pub settle: Option<Duration>,
     /// Simulator: resting heart rate to simulate, bpm.
     #[arg(
         long,
@@ -229,8 +275,8 @@ pub struct DeleteArgs {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// How long to listen, in seconds.
-    #[arg(long, default_value_t = 10.0, value_name = "S")]
-    pub timeout: f64,
+    #[arg(long, default_value = "10", value_name = "S", value_parser = positive_seconds)]
+    pub timeout: Duration,
     /// Bluetooth adapter to use, e.g. hci0 (else [device] adapter, else the first).
     #[arg(long, value_name = "NAME")]
     pub adapter: Option<String>,
@@ -244,8 +290,8 @@ pub struct LiveArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Stop after S seconds (else at the end of a replay or simulation, or on Ctrl-C).
-    #[arg(long, value_name = "S")]
-    pub duration: Option<f64>,
+    #[arg(long, value_name = "S", value_parser = positive_seconds)]
+    pub duration: Option<Duration>,
     /// One readable line per reading (the default when stdout is not a terminal).
     #[arg(long, conflicts_with = "json")]
     pub plain: bool,
@@ -285,10 +331,10 @@ pub struct SourceArgs {
     #[arg(long, value_name = "FILE")]
     pub capture: Option<PathBuf>,
     /// Seconds without a packet before the strap counts as lost (else [device]
-    /// watchdog_seconds, default 5).
-    #[arg(long, value_name = "S")]
-    pub watchdog: Option<f64>,
+    /// watchdog_seconds, default 5), 1 to 120.
+    #[arg(long, value_name = "S", value_parser = seconds_in(&WATCHDOG_SECONDS))]
+    pub watchdog: Option<Duration>,
     /// How long to look for the strap before giving up, in seconds.
-    #[arg(long, default_value_t = 20.0, value_name = "S")]
-    pub scan_timeout: f64,
+    #[arg(long, default_value = "20", value_name = "S", value_parser = positive_seconds)]
+    pub scan_timeout: Duration,
 }

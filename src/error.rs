@@ -61,6 +61,10 @@ pub enum AppError {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
 
+    /// A flag value that clap could not check alone (it depends on another flag or the config).
+    #[error("{0}")]
+    Usage(String),
+
     #[error("{0}")]
     Zones(String),
 
@@ -126,6 +130,7 @@ impl AppError {
     /// The exit code for this error.
     pub fn exit(&self) -> Exit {
         match self {
+            AppError::Usage(_) => Exit::Usage,
             AppError::Config(_) | AppError::Zones(_) => Exit::Config,
             AppError::Store(crate::store::db::StoreError::NoSuchSession { .. })
             | AppError::NotFound(_) => Exit::NotFound,

@@ -311,7 +311,7 @@ fn help_documents_exit_codes_and_usage_errors_exit_2() {
     let out = sb.run(&["live", "--simulate", "--replay", "x.jsonl"]);
     assert_eq!(out.status.code(), Some(2));
     let out = sb.run(&["live", "--fast"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("--fast only applies"),
         "{}",
@@ -352,5 +352,54 @@ fn ctrl_c_and_sigterm_end_cleanly_with_a_summary() {
         );
         let list = sb.json(&["sessions", "--json"]);
         assert_eq!(list[0]["status"], "complete", "{list}");
+    }
+}
+
+/// Bad flag values are usage errors (exit 2) naming the flag, whether clap can check them
+/// alone or they depend on another flag or the config.
+#[test]
+fn bad_flag_values_exit_2_naming_the_flag() {
+    let sb = Sandbox::new();
+    for (args, needle) in [
+        (&["live", "--simulate", "--duration", "0"][..], "--duration"),
+        (&["live", "--simulate", "--duration=-5"][..], "--duration"),
+        (
+            &["live", "--simulate", "--duration", "nan"][..],
+            "--duration",
+        ),
+        (
+            &["live", "--simulate", "--duration", "1e30"][..],
+            "--duration",
+        ),
+        (&["live", "--scan-timeout", "0"][..], "--scan-timeout"),
+        (&["live", "--watchdog", "0.5"][..], "--watchdog"),
+        (&["scan", "--timeout", "x"][..], "--timeout"),
+        (
+            &["morning", "--simulate", "--duration", "30"][..],
+            "--duration",
+        ),
+        (
+            &["morning", "--simulate", "--settle", "301"][..],
+            "--settle",
+        ),
+        (
+            &[
+                "morning",
+                "--simulate",
+                "--duration",
+                "120",
+                "--settle",
+                "120",
+            ][..],
+            "--settle",
+        ),
+        (
+            &["morning", "--simulate", "--settle", "200"][..],
+            "duration_seconds",
+        ),
+    ] {
+        let out = sb.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
     }
 }

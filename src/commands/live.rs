@@ -61,10 +61,7 @@ fn plan(settings: &Settings, args: &LiveArgs, zones: ZoneTable) -> Result<LivePl
     Ok(LivePlan {
         source: super::source_plan(settings, &args.source)?,
         screen,
-        duration: args
-            .duration
-            .map(|d| super::seconds("--duration", d))
-            .transpose()?,
+        duration: args.duration,
         data_dir: settings.storage.data_dir.clone(),
         zones,
         target: settings.zones.target,

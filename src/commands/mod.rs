@@ -15,8 +15,6 @@ pub mod trend;
 pub mod week;
 pub mod zones;
 
-use std::time::Duration;
-
 use crate::cli::Cli;
 use crate::config::{self, ConfigInputs, Settings};
 use crate::error::AppError;
@@ -25,18 +23,6 @@ use crate::error::AppError;
 pub fn settings(cli: &Cli) -> Result<Settings, AppError> {
     let inputs = ConfigInputs::from_env(cli.config.clone(), cli.data_dir.clone());
     Ok(config::load(&inputs)?)
-}
-
-/// A positive number of seconds from a flag, or a usage-style error naming the flag.
-pub fn seconds(flag: &str, value: f64) -> Result<Duration, AppError> {
-    Duration::try_from_secs_f64(value)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| {
-            AppError::Other(format!(
-                "{flag} must be a positive number of seconds, got {value}"
-            ))
-        })
 }
 
 /// The source the flags ask for, with what it needs: shared by `live` and `morning`.
@@ -68,7 +54,7 @@ pub fn source_plan(
         }
     } else {
         if args.fast {
-            return Err(AppError::Other(
+            return Err(AppError::Usage(
                 "--fast only applies to --replay or --simulate".into(),
             ));
         }
@@ -98,11 +84,8 @@ pub fn source_plan(
     let ble = crate::source::start::BleTarget {
         adapter: args.adapter.clone().or(settings.device.adapter.clone()),
         wanted: wanted_strap(settings, args.device.as_deref()),
-        find_window: seconds("--scan-timeout", args.scan_timeout)?,
-        watchdog: match args.watchdog {
-            Some(w) => seconds("--watchdog", w)?,
-            None => settings.device.watchdog,
-        },
+        find_window: args.scan_timeout,
+        watchdog: args.watchdog.unwrap_or(settings.device.watchdog),
     };
     Ok(SourcePlan {
         kind,

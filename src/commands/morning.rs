@@ -16,6 +16,7 @@ use crate::config::Settings;
 use crate::error::AppError;
 use crate::event::{LinkEvent, SourceEvent};
 use crate::physiology::hrv::morning_metrics;
+use crate::physiology::person::Posture;
 use crate::physiology::summary::has_signal;
 use crate::pipeline::{self, Output};
 use crate::protocol::capture;
@@ -24,11 +25,8 @@ use crate::recovery;
 use crate::session::local_date;
 use crate::source::start::{self, SourceInputs};
 use crate::source::{simulator, SourceKind};
-use crate::store::db::{MorningMetricsRow, NewMorningCheck, Posture, WellnessRow};
+use crate::store::db::{MorningMetricsRow, NewMorningCheck, WellnessRow};
 use crate::ui;
-
-/// Allowed `--duration`, seconds (the issue: 60-600; science.md §5: 1-5 min).
-const DURATION_S: std::ops::RangeInclusive<f64> = 60.0..=600.0;
 
 struct Check {
     duration: Duration,
@@ -38,32 +36,30 @@ struct Check {
 }
 
 fn plan(settings: &Settings, args: &MorningArgs) -> Result<Check, AppError> {
-    let duration = match args.duration {
-        Some(d) if DURATION_S.contains(&d) => Duration::from_secs_f64(d),
-        Some(d) => {
-            return Err(AppError::Other(format!(
-                "--duration {d}: a morning check lasts 60 to 600 seconds"
-            )))
-        }
-        None => settings.morning.duration,
-    };
-    let settle = match args.settle {
-        Some(s) if (0.0..=300.0).contains(&s) => Duration::from_secs_f64(s),
-        Some(s) => return Err(AppError::Other(format!("--settle {s}: 0 to 300 seconds"))),
-        None => settings.morning.settle,
-    };
+    let duration = args.duration.unwrap_or(settings.morning.duration);
+    let settle = args.settle.unwrap_or(settings.morning.settle);
     if settle >= duration {
-        return Err(AppError::Other(format!(
-            "--settle ({} s) must be shorter than --duration ({} s)",
+        // The config checks its own pair at load, so a flag is part of this one.
+        let named = |flag: &str, key: &str, given: bool| {
+            if given {
+                flag.to_owned()
+            } else {
+                format!("[morning] {key} in the config")
+            }
+        };
+        return Err(AppError::Usage(format!(
+            "the settling time ({} s, {}) must be shorter than the check ({} s, {})",
             settle.as_secs_f64(),
-            duration.as_secs_f64()
+            named("--settle", "settle_seconds", args.settle.is_some()),
+            duration.as_secs_f64(),
+            named("--duration", "duration_seconds", args.duration.is_some()),
         )));
     }
-    let posture_text = args
+    let posture = args
         .posture
-        .clone()
-        .unwrap_or_else(|| settings.morning.posture.clone());
-    let posture = Posture::parse(&posture_text).unwrap_or(Posture::Supine);
+        .as_deref()
+        .and_then(Posture::parse)
+        .unwrap_or(settings.morning.posture);
     Ok(Check {
         duration,
         settle,
@@ -97,11 +93,7 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
         }
         _ => None,
     };
-    let posture_words = match check.posture {
-        Posture::Supine => "Lie still on your back",
-        Posture::Seated => "Sit still, feet on the floor",
-        Posture::Standing => "Stand still",
-    };
+    let posture_words = check.posture.instruction();
     eprintln!(
         "{posture_words}, breathe normally, don't talk. {} s; the first {} s let your heart \
          settle and are not used.",

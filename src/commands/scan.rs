@@ -10,7 +10,7 @@ use crate::source::ble::transport;
 /// first, as a table or a JSON array.
 pub fn run(cli: &Cli, args: &ScanArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
-    let window = super::seconds("--timeout", args.timeout)?;
+    let window = args.timeout;
     let adapter_name = args.adapter.clone().or(settings.device.adapter.clone());
     if !args.json {
         eprintln!(

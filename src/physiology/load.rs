@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Sex;
+use crate::physiology::person::Sex;
 use crate::physiology::zones::ZoneTable;
 
 /// The resting heart rate assumed when neither morning checks nor `profile.resting_hr` give one.

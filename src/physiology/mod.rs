@@ -14,6 +14,7 @@
 pub mod baseline;
 pub mod hrv;
 pub mod load;
+pub mod person;
 pub mod readiness;
 pub mod summary;
 pub mod week;

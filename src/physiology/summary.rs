@@ -22,8 +22,8 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::config::Sex;
 use crate::physiology::load::TrimpBasis;
+use crate::physiology::person::Sex;
 use crate::physiology::zones::{PerZone, ZoneTable};
 use crate::reading::{Contact, Reading};
 

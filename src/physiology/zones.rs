@@ -18,7 +18,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Profile;
+use crate::physiology::person::Profile;
 
 /// An intensity zone, named by what talking feels like in it (ACSM Garber 2011 Table 1;
 /// CDC talk-test wording).

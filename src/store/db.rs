@@ -38,7 +38,7 @@ use crate::event::{DeviceInfo, LossReason};
 use crate::reading::Source;
 
 pub use imports::{ImportMark, KnownActivity};
-pub use morning::{MorningCheckRow, MorningMetricsRow, NewMorningCheck, Posture, WellnessRow};
+pub use morning::{MorningCheckRow, MorningMetricsRow, NewMorningCheck, WellnessRow};
 pub use recorder::{Recorder, COMMIT_EVERY};
 pub use schema::{APPLICATION_ID, BUSY_TIMEOUT, SCHEMA_VERSION};
 

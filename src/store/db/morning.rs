@@ -12,50 +12,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Params, Row};
-use serde::{Deserialize, Serialize};
 
 use super::decode::{self, col, Bad};
 use super::strength::epoch_day;
 use super::{sql_err, Db, StoreError};
 use crate::physiology::hrv::HrvMetrics;
+use crate::physiology::person::Posture;
 use crate::physiology::readiness::Wellness;
 use crate::reading::{RrInterval, Source};
-
-/// How the person was positioned during a check (keep it the same every morning).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Posture {
-    Supine,
-    Seated,
-    Standing,
-}
-
-impl Posture {
-    /// The stored text (also the serde form).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Posture::Supine => "supine",
-            Posture::Seated => "seated",
-            Posture::Standing => "standing",
-        }
-    }
-
-    /// Inverse of [`Posture::as_str`].
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "supine" => Some(Posture::Supine),
-            "seated" => Some(Posture::Seated),
-            "standing" => Some(Posture::Standing),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for Posture {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// An accepted check's metrics, as plain columns.
 #[derive(Debug, Clone, Copy, PartialEq)]

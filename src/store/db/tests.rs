@@ -9,6 +9,7 @@ use rusqlite::Connection;
 use super::schema::MIGRATIONS;
 use super::*;
 use crate::event::{DeviceInfo, LossReason};
+use crate::physiology::person::Posture;
 use crate::reading::{Contact, Reading, RrInterval, Source};
 
 /// 2024-05-01 06:00:00 UTC plus `ms` milliseconds.
@@ -860,16 +861,6 @@ fn morning_checks_round_trip() {
     let w: crate::physiology::readiness::Wellness = accepted.wellness.into();
     assert!(w.workout_felt_harder && !w.ill);
     assert_eq!(w.sleep_quality, Some(5));
-
-    // Posture's text and serde forms.
-    for p in [Posture::Supine, Posture::Seated, Posture::Standing] {
-        assert_eq!(Posture::parse(p.as_str()), Some(p));
-        assert_eq!(
-            serde_json::to_string(&p).unwrap(),
-            format!("\"{}\"", p.as_str())
-        );
-    }
-    assert_eq!(Posture::parse("Supine"), None);
 }
 
 #[test]

@@ -1,0 +1,4 @@
+//! The configuration's tests, by area.
+
+mod load;
+mod parse;
