@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+use crate::source::ble::BleError;
+
 /// Exit codes. Stable: scripts depend on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -65,8 +67,8 @@ pub enum AppError {
     #[error("{0}")]
     Usage(String),
 
-    #[error("{0}")]
-    Zones(String),
+    #[error(transparent)]
+    Zones(#[from] crate::physiology::zones::ZoneError),
 
     #[error(transparent)]
     Store(#[from] crate::store::db::StoreError),
@@ -80,50 +82,66 @@ pub enum AppError {
     #[error("{0}")]
     ImportFailed(String),
 
-    #[error(
-        "Bluetooth service not reachable ({detail}).\n\
-         Check that BlueZ is running: `systemctl status bluetooth` (start it with \
-         `sudo systemctl start bluetooth`), and that an adapter is present: `bluetoothctl list`.\n\
-         No strap at hand? Try `talkzone live --simulate`."
-    )]
-    BluetoothUnavailable { detail: String },
+    #[error(transparent)]
+    Ble(#[from] BleError),
 
-    #[error(
-        "no Bluetooth adapter found. Check `bluetoothctl list`; a USB dongle may need re-plugging."
-    )]
-    NoAdapter,
+    /// A capture to replay could not be used.
+    #[error(transparent)]
+    Capture(#[from] crate::source::replay::CaptureFileError),
 
-    #[error("no Bluetooth adapter named {wanted:?}; available: {available}. Set [device] adapter in the config or pass --adapter.")]
-    AdapterNotFound { wanted: String, available: String },
-
-    #[error("Bluetooth adapter {adapter} is powered off. Turn it on: `bluetoothctl power on` (or in your system's Bluetooth settings).")]
-    AdapterOff { adapter: String },
-
-    #[error(
-        "no heart-rate strap found within {timeout_s} s{what}.\n\
-         Wake the strap: wet the electrodes and put it on (most straps only advertise while worn).\n\
-         A strap allows one connection at a time: close the phone or watch app that may be holding it.{hint}"
-    )]
-    NoStrap {
-        timeout_s: u64,
-        what: String,
-        hint: String,
-    },
-
-    #[error("{device} has no Heart Rate Service (0x180D): it is not a heart-rate strap, or not in heart-rate mode. Run `talkzone scan` to list straps.")]
-    NotHeartRate { device: String },
-
-    #[error("permission denied by the operating system while {doing}. On Linux, run as a user allowed to use Bluetooth (member of the `bluetooth` group, or via polkit), not necessarily root.")]
-    PermissionDenied { doing: String },
-
-    #[error("{path}: {message}")]
+    /// An input file named on the command line (not a capture) could not be used.
+    #[error("{}: {message}", path.display())]
     Input { path: PathBuf, message: String },
 
-    #[error("Bluetooth error while {doing}: {detail}")]
-    Bluetooth { doing: String, detail: String },
+    #[error(transparent)]
+    Plot(#[from] crate::ui::plot::PlotError),
 
+    /// `-o FILE` could not be written.
+    #[error("{}: cannot write the export: {source}", path.display())]
+    Export {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    /// Standard output failed (other than a closed pipe, which ends quietly).
+    #[error("cannot write output: {0}")]
+    Output(#[source] std::io::Error),
+
+    /// The terminal could not be used for the live screen.
+    #[error("cannot {doing}: {source}")]
+    Terminal {
+        doing: &'static str,
+        source: std::io::Error,
+    },
+
+    /// One of talkzone's own values could not be turned into JSON (a bug: please report it).
+    #[error("cannot encode the {what}: {source}")]
+    Encode {
+        what: &'static str,
+        source: serde_json::Error,
+    },
+
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+
+    /// The task reading the source ended in a panic or was cancelled.
+    #[error("the source task failed: {0}")]
+    SourceTask(#[from] tokio::task::JoinError),
+
+    /// A recording could not take its lock (see [`crate::store::lock`]).
+    #[error("cannot take the recording lock in {}: {source}", dir.display())]
+    Lock {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+
+    /// Something the user must confirm, with no terminal to ask on.
     #[error("{0}")]
-    Other(String),
+    NotConfirmed(String),
+
+    /// A session or check got no reading at all.
+    #[error("{0}")]
+    NoData(&'static str),
 }
 
 impl AppError {
@@ -137,58 +155,29 @@ impl AppError {
             AppError::Store(_) => Exit::Store,
             AppError::CheckRefused(_) => Exit::CheckRefused,
             AppError::ImportFailed(_) => Exit::ImportFailed,
-            AppError::BluetoothUnavailable { .. } | AppError::NoAdapter => {
-                Exit::BluetoothUnavailable
-            }
-            AppError::AdapterNotFound { .. } => Exit::BluetoothUnavailable,
-            AppError::AdapterOff { .. } => Exit::AdapterOff,
-            AppError::NoStrap { .. } => Exit::NoStrap,
-            AppError::NotHeartRate { .. } => Exit::NotHeartRate,
-            AppError::PermissionDenied { .. } => Exit::PermissionDenied,
-            AppError::Input { .. } => Exit::Input,
-            AppError::Bluetooth { .. } | AppError::Other(_) => Exit::Failure,
-        }
-    }
-
-    /// Classify a btleplug error raised while `doing` something.
-    pub fn from_btleplug(doing: &str, e: btleplug::Error) -> Self {
-        match e {
-            btleplug::Error::PermissionDenied => AppError::PermissionDenied {
-                doing: doing.to_owned(),
+            AppError::Ble(e) => match e {
+                BleError::BluetoothUnavailable { .. }
+                | BleError::NoAdapter
+                | BleError::AdapterNotFound { .. } => Exit::BluetoothUnavailable,
+                BleError::AdapterOff { .. } => Exit::AdapterOff,
+                BleError::NoStrap { .. } => Exit::NoStrap,
+                BleError::NotHeartRate { .. } => Exit::NotHeartRate,
+                BleError::PermissionDenied { .. } => Exit::PermissionDenied,
+                BleError::Bluetooth { .. } => Exit::Failure,
             },
-            btleplug::Error::NoAdapterAvailable => AppError::NoAdapter,
-            other => {
-                let detail = other.to_string();
-                if looks_like_no_bus(&detail) {
-                    AppError::BluetoothUnavailable { detail }
-                } else if detail.contains("NotPermitted") || detail.contains("AccessDenied") {
-                    AppError::PermissionDenied {
-                        doing: format!("{doing} ({detail})"),
-                    }
-                } else {
-                    AppError::Bluetooth {
-                        doing: doing.to_owned(),
-                        detail,
-                    }
-                }
-            }
+            AppError::Capture(_) | AppError::Input { .. } => Exit::Input,
+            AppError::Plot(_)
+            | AppError::Export { .. }
+            | AppError::Output(_)
+            | AppError::Terminal { .. }
+            | AppError::Encode { .. }
+            | AppError::Runtime(_)
+            | AppError::SourceTask(_)
+            | AppError::Lock { .. }
+            | AppError::NotConfirmed(_)
+            | AppError::NoData(_) => Exit::Failure,
         }
     }
-}
-
-/// D-Bus failures that mean "no system bus or no org.bluez on it".
-fn looks_like_no_bus(detail: &str) -> bool {
-    [
-        "ServiceUnknown",
-        "org.bluez was not provided",
-        "NoServer",
-        "No such file or directory",
-        "Connection refused",
-        "Failed to connect to socket",
-        "Unable to autolaunch",
-    ]
-    .iter()
-    .any(|needle| detail.contains(needle))
 }
 
 #[cfg(test)]
@@ -216,17 +205,5 @@ mod tests {
                 (code as i32).to_string()
             );
         }
-    }
-
-    #[test]
-    fn btleplug_errors_are_classified() {
-        let e = AppError::from_btleplug("scanning", btleplug::Error::PermissionDenied);
-        assert_eq!(e.exit(), Exit::PermissionDenied);
-        let e = AppError::from_btleplug(
-            "starting",
-            btleplug::Error::Other("D-Bus error: org.freedesktop.DBus.Error.ServiceUnknown".into()),
-        );
-        assert_eq!(e.exit(), Exit::BluetoothUnavailable);
-        assert!(e.to_string().contains("systemctl status bluetooth"));
     }
 }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod interop;
+pub mod owner_only;
 pub mod physiology;
 pub mod pipeline;
 pub mod protocol;

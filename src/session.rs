@@ -51,8 +51,7 @@ pub fn zones_in_force(
              zones of your own (`talkzone zones` shows them)"
         ));
     }
-    let mut table =
-        zone_table(&settings.zones.config, &person).map_err(|e| AppError::Zones(e.to_string()))?;
+    let mut table = zone_table(&settings.zones.config, &person)?;
     if assumed {
         table.max_hr_source = format!(
             "{} (age {ASSUMED_AGE} assumed: profile.age not set)",
@@ -151,8 +150,10 @@ pub fn finish(
             summary.flags.push(Flag::HardDayAfterHardDay);
         }
     }
-    let json = serde_json::to_string(&summary)
-        .map_err(|e| AppError::Other(format!("cannot encode the summary: {e}")))?;
+    let json = serde_json::to_string(&summary).map_err(|source| AppError::Encode {
+        what: "summary",
+        source,
+    })?;
     let listing = Listing {
         class: Some(summary.class.id().to_owned()),
         avg_hr: summary.avg_hr,
@@ -250,8 +251,10 @@ impl Recording {
         zones: &ZoneTable,
         opts: SummaryOptions,
     ) -> Result<Self, AppError> {
-        let zones_json = serde_json::to_string(zones)
-            .map_err(|e| AppError::Other(format!("cannot encode the zones: {e}")))?;
+        let zones_json = serde_json::to_string(zones).map_err(|source| AppError::Encode {
+            what: "zones",
+            source,
+        })?;
         let id = db.start_session(&NewSession {
             start,
             source,
@@ -269,11 +272,11 @@ impl Recording {
                     tries += 1;
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
-                Err(e) => {
-                    return Err(AppError::Other(format!(
-                        "cannot take the recording lock in {}: {e}",
-                        data_dir_of(&db).display()
-                    )))
+                Err(source) => {
+                    return Err(AppError::Lock {
+                        dir: data_dir_of(&db),
+                        source,
+                    })
                 }
             }
         };

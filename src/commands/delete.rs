@@ -26,7 +26,7 @@ pub fn run(cli: &Cli, args: &DeleteArgs) -> Result<(), AppError> {
                 .unwrap_or_default()
         );
         if !std::io::stdin().is_terminal() {
-            return Err(AppError::Other(format!(
+            return Err(AppError::NotConfirmed(format!(
                 "not deleting {what}: no terminal to confirm on; add --yes to delete without asking"
             )));
         }

@@ -11,7 +11,7 @@ use std::io::Write;
 use crate::cli::{Cli, ExportArgs, ExportFormat};
 use crate::error::AppError;
 use crate::interop::{export_csv, export_json, export_tcx, ExportMeta};
-use crate::store::private;
+use crate::owner_only;
 
 /// Export a session.
 pub fn run(cli: &Cli, args: &ExportArgs) -> Result<(), AppError> {
@@ -32,10 +32,11 @@ pub fn run(cli: &Cli, args: &ExportArgs) -> Result<(), AppError> {
     match &args.output {
         None => super::print(&text),
         Some(path) => {
-            let cannot = |e: std::io::Error| {
-                AppError::Other(format!("{}: cannot write the export: {e}", path.display()))
+            let cannot = |source: std::io::Error| AppError::Export {
+                path: path.clone(),
+                source,
             };
-            let mut file = private::create_file(path).map_err(cannot)?;
+            let mut file = owner_only::create_file(path).map_err(cannot)?;
             file.write_all(text.as_bytes()).map_err(cannot)?;
             file.sync_all().map_err(cannot)
         }

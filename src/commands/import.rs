@@ -101,8 +101,10 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), AppError> {
         eprintln!("talkzone: {note}");
     }
     let plan = ImportPlan {
-        zones_json: serde_json::to_string(&zones.table)
-            .map_err(|e| AppError::Other(format!("cannot encode the zones: {e}")))?,
+        zones_json: serde_json::to_string(&zones.table).map_err(|source| AppError::Encode {
+            what: "zones",
+            source,
+        })?,
         zones: zones.table,
         opts: session::summary_options(&settings),
         now: Utc::now(),

@@ -163,8 +163,11 @@ struct Dashboard {
 impl Dashboard {
     fn enter(settings: DashboardSettings) -> Result<Self, AppError> {
         dashboard::install_panic_hook();
-        let (guard, terminal) = dashboard::TerminalGuard::enter()
-            .map_err(|e| AppError::Other(format!("cannot open the live screen: {e}")))?;
+        let (guard, terminal) =
+            dashboard::TerminalGuard::enter().map_err(|source| AppError::Terminal {
+                doing: "open the live screen",
+                source,
+            })?;
         Ok(Dashboard {
             app: App::new(settings),
             terminal,
@@ -207,7 +210,10 @@ impl Dashboard {
             let app = &self.app;
             self.terminal
                 .draw(|f| dashboard::render(app, f))
-                .map_err(|e| AppError::Other(format!("cannot draw the live screen: {e}")))?;
+                .map_err(|source| AppError::Terminal {
+                    doing: "draw the live screen",
+                    source,
+                })?;
             self.app.mark_drawn();
         }
         Ok(())
@@ -255,8 +261,10 @@ async fn stream(plan: LivePlan, mut db: Option<Db>, week_before: f64) -> Result<
                 max_gap: plan.summary.max_gap,
                 source_label,
             })?;
-            dashboard::spawn_input_reader(keys_tx)
-                .map_err(|e| AppError::Other(format!("cannot read the keyboard: {e}")))?;
+            dashboard::spawn_input_reader(keys_tx).map_err(|source| AppError::Terminal {
+                doing: "read the keyboard",
+                source,
+            })?;
             Some(dash)
         }
         _ => {
@@ -379,15 +387,13 @@ async fn stream(plan: LivePlan, mut db: Option<Db>, week_before: f64) -> Result<
                 stopping = true;
                 continue;
             }
-            return Err(AppError::Other(format!("cannot write output: {e}")));
+            return Err(AppError::Output(e));
         }
     }
     // Leave the full screen before anything else is printed.
     drop(screen);
 
-    let result = source
-        .await
-        .map_err(|e| AppError::Other(format!("the source task failed: {e}")));
+    let result = source.await;
     // Whatever happened to the source, what was recorded is kept and summarised.
     let finished = match recording {
         Some(r) => r.finish()?,

@@ -71,14 +71,12 @@ pub fn source_plan(
         None => Vec::new(),
     };
     let capture = match &args.capture {
-        Some(path) => {
-            Some(
-                crate::store::private::create_file(path).map_err(|e| AppError::Input {
-                    path: path.clone(),
-                    message: format!("cannot create the capture file: {e}"),
-                })?,
-            )
-        }
+        Some(path) => Some(
+            crate::owner_only::create_file(path).map_err(|e| AppError::Input {
+                path: path.clone(),
+                message: format!("cannot create the capture file: {e}"),
+            })?,
+        ),
         None => None,
     };
     let ble = crate::source::start::BleTarget {
@@ -113,9 +111,7 @@ pub fn wanted_strap(settings: &Settings, device: Option<&str>) -> crate::source:
 pub fn print(text: &str) -> Result<(), AppError> {
     use std::io::Write;
     match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(AppError::Other(format!("cannot write output: {e}")))
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(AppError::Output(e)),
         _ => Ok(()),
     }
 }
@@ -142,5 +138,5 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| AppError::Other(format!("cannot start the async runtime: {e}")))
+        .map_err(AppError::Runtime)
 }

@@ -111,10 +111,9 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
         source.capture,
     ))?;
     let Some(first) = recorded.readings.first() else {
-        return Err(AppError::Other(
+        return Err(AppError::NoData(
             "no heart-rate data was received: the check did not start. Put the strap on and \
-             try again."
-                .into(),
+             try again.",
         ));
     };
     let t = first.t;
@@ -159,14 +158,13 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
         metrics: metrics_row,
         metrics_json,
         wellness,
-        refused: refused.clone(),
+        refused,
     })?;
-    if let Some(why) = refused {
-        return Err(AppError::CheckRefused(format!(
+    let m = result.map_err(|why| {
+        AppError::CheckRefused(format!(
             "morning check refused: {why}. The raw data was kept."
-        )));
-    }
-    let m = result.map_err(AppError::Other)?;
+        ))
+    })?;
     let (trend, readiness) = recovery::readiness_as_of(&db, date, &settings)?;
     if check.json {
         let mut v = json!({
@@ -324,9 +322,7 @@ async fn record(
         eprintln!();
     }
     drop(rx);
-    let result = source
-        .await
-        .map_err(|e| AppError::Other(format!("the source task failed: {e}")))?;
+    let result = source.await?;
     result?;
     if stopped_by_user {
         eprintln!("talkzone: stopped early; using what was recorded");

@@ -13,8 +13,10 @@ pub fn run(cli: &Cli, args: &ReadinessArgs) -> Result<(), AppError> {
     let today = args.date.unwrap_or_else(super::morning::today);
     let (trend, readiness) = recovery::readiness_as_of(&db, today, &settings)?;
     if args.json {
-        let mut v = serde_json::to_value(&readiness)
-            .map_err(|e| AppError::Other(format!("cannot encode the verdict: {e}")))?;
+        let mut v = serde_json::to_value(&readiness).map_err(|source| AppError::Encode {
+            what: "verdict",
+            source,
+        })?;
         v["date"] = serde_json::json!(today.to_string());
         v["baseline"] = serde_json::to_value(&trend.today).unwrap_or_default();
         super::print_json(&v)

@@ -50,9 +50,7 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<(), AppError> {
         r
     };
     match written {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(AppError::Other(format!("cannot write output: {e}")))
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(AppError::Output(e)),
         _ => Ok(()),
     }
 }

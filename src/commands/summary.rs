@@ -54,9 +54,8 @@ pub fn run(cli: &Cli, args: &SummaryArgs) -> Result<(), AppError> {
     };
     if let Some(path) = &args.plot {
         let title = format!("Session {} · {}", row.id, ui::report::local_when(row.start));
-        let svg = ui::plot::session_svg(&readings, &zones, &title, settings.summary.max_gap)
-            .map_err(|e| AppError::Other(e.to_string()))?;
-        ui::plot::write_svg(path, &svg).map_err(|e| AppError::Other(e.to_string()))?;
+        let svg = ui::plot::session_svg(&readings, &zones, &title, settings.summary.max_gap);
+        ui::plot::write_svg(path, &svg)?;
     }
     if args.json {
         let mut v = ui::report::summary_json(row.id, &summary);

@@ -14,13 +14,14 @@ pub fn run(cli: &Cli, args: &TrendArgs) -> Result<(), AppError> {
     let trend = recovery::trend_as_of(&db, today, &settings, args.days as usize)?;
     if let Some(path) = &args.plot {
         let title = format!("Morning checks to {}", today.format("%a %d %b %Y"));
-        let svg =
-            ui::plot::trend_svg(&trend, &title).map_err(|e| AppError::Other(e.to_string()))?;
-        ui::plot::write_svg(path, &svg).map_err(|e| AppError::Other(e.to_string()))?;
+        let svg = ui::plot::trend_svg(&trend, &title);
+        ui::plot::write_svg(path, &svg)?;
     }
     if args.json {
-        let v = serde_json::to_value(&trend)
-            .map_err(|e| AppError::Other(format!("cannot encode the trend: {e}")))?;
+        let v = serde_json::to_value(&trend).map_err(|source| AppError::Encode {
+            what: "trend",
+            source,
+        })?;
         super::print_json(&v)
     } else {
         super::print(&ui::recovery::trend(&trend))

@@ -30,12 +30,14 @@ pub fn run(cli: &Cli, args: &WeekArgs) -> Result<(), AppError> {
     let strength = db.strength_days(first, after)?;
     let week = summarise_week(monday, &digests, &strength);
     if let Some(path) = &args.plot {
-        let svg = ui::plot::week_svg(&week).map_err(|e| AppError::Other(e.to_string()))?;
-        ui::plot::write_svg(path, &svg).map_err(|e| AppError::Other(e.to_string()))?;
+        let svg = ui::plot::week_svg(&week);
+        ui::plot::write_svg(path, &svg)?;
     }
     if args.json {
-        let v = serde_json::to_value(&week)
-            .map_err(|e| AppError::Other(format!("cannot encode the week: {e}")))?;
+        let v = serde_json::to_value(&week).map_err(|source| AppError::Encode {
+            what: "week",
+            source,
+        })?;
         super::print_json(&v)
     } else {
         super::print(&ui::report::week(&week))

@@ -6,7 +6,6 @@ use std::path::Path;
 use tokio::time::{sleep_until, Instant};
 
 use super::EventSender;
-use crate::error::AppError;
 use crate::event::SourceEvent;
 use crate::protocol::capture::{self, CaptureLineError};
 
@@ -17,10 +16,18 @@ pub struct Capture {
     pub bad_lines: Vec<CaptureLineError>,
 }
 
+/// A capture file that cannot be replayed at all: which file, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {message}", path.display())]
+pub struct CaptureFileError {
+    pub path: std::path::PathBuf,
+    pub message: String,
+}
+
 /// Read a capture file. Unreadable lines are kept in `bad_lines` for the caller to report (a
 /// capture cut short by a crash still replays); a file with no usable line at all is an error.
-pub fn load(path: &Path) -> Result<Capture, AppError> {
-    let input = |message: String| AppError::Input {
+pub fn load(path: &Path) -> Result<Capture, CaptureFileError> {
+    let input = |message: String| CaptureFileError {
         path: path.to_owned(),
         message,
     };

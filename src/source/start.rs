@@ -8,9 +8,9 @@ use tokio::task::JoinHandle;
 
 use super::ble::scan::Wanted;
 use super::ble::transport::{self, quitting, Quit};
+use super::ble::BleError;
 use super::simulator::Workout;
 use super::{replay, simulator, EventSender, SourceKind};
-use crate::error::AppError;
 use crate::event::SourceEvent;
 
 /// Where to look for a strap.
@@ -37,7 +37,7 @@ pub fn start(
     inputs: SourceInputs,
     tx: EventSender,
     mut quit: Quit,
-) -> JoinHandle<Result<(), AppError>> {
+) -> JoinHandle<Result<(), BleError>> {
     let kind = kind.clone();
     tokio::spawn(async move {
         match kind {

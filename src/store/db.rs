@@ -33,8 +33,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
-use super::private;
 use crate::event::{DeviceInfo, LossReason};
+use crate::owner_only;
 use crate::reading::Source;
 
 pub use imports::{ImportMark, KnownActivity};
@@ -223,7 +223,7 @@ impl Db {
     /// Open `<data_dir>/talkzone.db`, creating the data dir (0700) and the file (0600) if
     /// missing; check it is talkzone's and sound; migrate it to the current schema.
     pub fn open(data_dir: &Path) -> Result<Db, StoreError> {
-        private::create_dir(data_dir).map_err(|source| StoreError::Io {
+        owner_only::create_dir(data_dir).map_err(|source| StoreError::Io {
             path: data_dir.to_owned(),
             source,
         })?;

@@ -9,7 +9,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use super::private;
+use crate::owner_only;
 
 /// The lock file for session `id`.
 pub fn path(data_dir: &Path, id: i64) -> PathBuf {
@@ -27,7 +27,7 @@ impl RecordingLock {
     /// Take the lock for session `id`. Fails if another process holds it.
     pub fn acquire(data_dir: &Path, id: i64) -> std::io::Result<RecordingLock> {
         let path = path(data_dir, id);
-        let file = private::append_file(&path)?;
+        let file = owner_only::append_file(&path)?;
         try_lock(&file)?;
         // A holder that just let go removes the file; if we locked that removed file, the lock
         // guards nothing: say "busy" and let the caller try again.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::private;
+use crate::owner_only;
 
 /// A remembered strap.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,8 +29,8 @@ pub fn load(data_dir: &Path) -> Option<RememberedStrap> {
 
 /// Remember `strap` (owner-only file; the data dir is created if needed).
 pub fn save(data_dir: &Path, strap: &RememberedStrap) -> std::io::Result<()> {
-    private::create_dir(data_dir)?;
-    let mut f = private::create_file(&path(data_dir))?;
+    owner_only::create_dir(data_dir)?;
+    let mut f = owner_only::create_file(&path(data_dir))?;
     let text = serde_json::to_string_pretty(strap).map_err(std::io::Error::other)?;
     f.write_all(text.as_bytes())
 }

@@ -26,8 +26,8 @@ mod week;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::owner_only;
 use crate::physiology::zones::TalkZone;
-use crate::store::private;
 
 pub use session::session_svg;
 pub use trend::trend_svg;
@@ -78,7 +78,7 @@ pub fn zone_colour(zone: TalkZone) -> (u8, u8, u8) {
 /// Saves `svg` at `path`, created (or truncated) owner-only (`0600` on Unix): a plot of heart
 /// data is health data. The folder must exist.
 pub fn write_svg(path: &Path, svg: &str) -> Result<(), PlotError> {
-    let mut file = private::create_file(path).map_err(|source| PlotError::Create {
+    let mut file = owner_only::create_file(path).map_err(|source| PlotError::Create {
         path: path.to_owned(),
         source,
     })?;

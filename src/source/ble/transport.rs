@@ -18,8 +18,8 @@ use tokio::time::{sleep_until, timeout, Instant};
 
 use super::scan::{self, Candidate, Wanted};
 use super::supervisor::{Action, Input, Supervisor};
+use super::BleError;
 use super::{BATTERY_LEVEL, BODY_SENSOR_LOCATION, HEART_RATE_MEASUREMENT, HEART_RATE_SERVICE};
-use crate::error::AppError;
 use crate::event::{DeviceInfo, LinkEvent, Packet, SourceEvent};
 use crate::protocol::heart_rate::body_sensor_location;
 use crate::source::EventSender;
@@ -36,14 +36,14 @@ pub async fn quitting(quit: &mut Quit) {
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Open the adapter by name (e.g. "hci1"), or the first one. Checks that it is powered.
-pub async fn open_adapter(wanted: Option<&str>) -> Result<Adapter, AppError> {
+pub async fn open_adapter(wanted: Option<&str>) -> Result<Adapter, BleError> {
     let manager = Manager::new()
         .await
-        .map_err(|e| AppError::from_btleplug("connecting to the Bluetooth service", e))?;
+        .map_err(|e| BleError::from_btleplug("connecting to the Bluetooth service", e))?;
     let adapters = manager
         .adapters()
         .await
-        .map_err(|e| AppError::from_btleplug("listing Bluetooth adapters", e))?;
+        .map_err(|e| BleError::from_btleplug("listing Bluetooth adapters", e))?;
     let mut named = Vec::with_capacity(adapters.len());
     for a in adapters {
         let info = a.adapter_info().await.unwrap_or_default();
@@ -64,7 +64,7 @@ pub async fn open_adapter(wanted: Option<&str>) -> Result<Adapter, AppError> {
             named
                 .into_iter()
                 .find(|(n, _)| n == w)
-                .ok_or_else(|| AppError::AdapterNotFound {
+                .ok_or_else(|| BleError::AdapterNotFound {
                     wanted: w.to_owned(),
                     available: if available.is_empty() {
                         "none".into()
@@ -73,10 +73,10 @@ pub async fn open_adapter(wanted: Option<&str>) -> Result<Adapter, AppError> {
                     },
                 })?
         }
-        None => named.into_iter().next().ok_or(AppError::NoAdapter)?,
+        None => named.into_iter().next().ok_or(BleError::NoAdapter)?,
     };
     if let Ok(CentralState::PoweredOff) = adapter.adapter_state().await {
-        return Err(AppError::AdapterOff { adapter: name });
+        return Err(BleError::AdapterOff { adapter: name });
     }
     Ok(adapter)
 }
@@ -102,7 +102,7 @@ async fn all_candidates(adapter: &Adapter) -> Vec<Candidate> {
 }
 
 /// Scan for `window` and return every heart-rate strap seen, strongest first.
-pub async fn scan(adapter: &Adapter, window: Duration) -> Result<Vec<Candidate>, AppError> {
+pub async fn scan(adapter: &Adapter, window: Duration) -> Result<Vec<Candidate>, BleError> {
     start_scan(adapter).await?;
     // BlueZ keeps what it discovers; the peripheral list is read once the window closes.
     tokio::time::sleep(window).await;
@@ -110,13 +110,13 @@ pub async fn scan(adapter: &Adapter, window: Duration) -> Result<Vec<Candidate>,
     Ok(scan::straps(all_candidates(adapter).await))
 }
 
-async fn start_scan(adapter: &Adapter) -> Result<(), AppError> {
+async fn start_scan(adapter: &Adapter) -> Result<(), BleError> {
     adapter
         .start_scan(ScanFilter {
             services: vec![HEART_RATE_SERVICE],
         })
         .await
-        .map_err(|e| AppError::from_btleplug("starting a scan", e))
+        .map_err(|e| BleError::from_btleplug("starting a scan", e))
 }
 
 /// How often the list of devices is read again while looking for the strap.
@@ -134,7 +134,7 @@ pub async fn find(
     wanted: &Wanted,
     window: Duration,
     quit: &mut Quit,
-) -> Result<Option<Peripheral>, AppError> {
+) -> Result<Option<Peripheral>, BleError> {
     start_scan(adapter).await?;
     let mut deadline = Instant::now() + window;
     let mut settling = false;
@@ -240,10 +240,10 @@ async fn device_info(p: &Peripheral) -> DeviceInfo {
 /// btleplug's stream of notifications from one peripheral.
 type Notifications = std::pin::Pin<Box<dyn Stream<Item = ValueNotification> + Send>>;
 
-async fn open_notifications(p: &Peripheral) -> Result<Notifications, AppError> {
+async fn open_notifications(p: &Peripheral) -> Result<Notifications, BleError> {
     p.notifications()
         .await
-        .map_err(|e| AppError::from_btleplug("opening the notification stream", e))
+        .map_err(|e| BleError::from_btleplug("opening the notification stream", e))
 }
 
 /// Run one BLE session on an already found and connected peripheral until `quit`: forward every
@@ -258,13 +258,13 @@ pub async fn stream(
     tx: &EventSender,
     quit: &mut Quit,
     mut notes: Notifications,
-) -> Result<(), AppError> {
+) -> Result<(), BleError> {
     let origin = Instant::now();
     let now = || origin.elapsed();
     let mut events = adapter
         .events()
         .await
-        .map_err(|e| AppError::from_btleplug("watching the adapter", e))?;
+        .map_err(|e| BleError::from_btleplug("watching the adapter", e))?;
     let mut sup = Supervisor::connected(now(), watchdog);
     let id = p.id();
 
@@ -290,7 +290,7 @@ pub async fn stream(
                     Input::DeviceDisconnected { still_connected }
                 }
                 Some(_) => continue,
-                None => return Err(AppError::BluetoothUnavailable { detail: "the adapter's event stream ended".into() }),
+                None => return Err(BleError::BluetoothUnavailable { detail: "the adapter's event stream ended".into() }),
             },
             _ = sleep_until(deadline) => Input::Tick,
         };
@@ -363,13 +363,13 @@ pub async fn run(
     watchdog: Duration,
     tx: EventSender,
     mut quit: Quit,
-) -> Result<DeviceInfo, AppError> {
+) -> Result<DeviceInfo, BleError> {
     let adapter = open_adapter(adapter_name).await?;
     let Some(p) = find(&adapter, wanted, find_window, &mut quit).await? else {
         if *quit.borrow() {
             return Ok(DeviceInfo::default());
         }
-        return Err(AppError::NoStrap {
+        return Err(BleError::NoStrap {
             timeout_s: find_window.as_secs(),
             what: wanted.describe(),
             hint: match wanted {
@@ -393,14 +393,14 @@ pub async fn run(
             Ok(info) => break info,
             Err(ConnectError::NoHeartRate) => {
                 let _ = p.disconnect().await;
-                return Err(AppError::NotHeartRate {
+                return Err(BleError::NotHeartRate {
                     device: scan_label(&label),
                 });
             }
             Err(ConnectError::Failed(detail)) => {
                 let _ = p.disconnect().await;
                 if attempt >= FIRST_CONNECT_ATTEMPTS {
-                    return Err(AppError::Bluetooth {
+                    return Err(BleError::Bluetooth {
                         doing: format!("connecting to {}", scan_label(&label)),
                         detail: format!(
                             "{detail}. Is the strap worn and not connected to another app?"

@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
-use super::{private, sql_err, StoreError};
+use super::{sql_err, StoreError};
+use crate::owner_only;
 
 /// `PRAGMA application_id` of every talkzone database: "TZDB" in ASCII.
 pub const APPLICATION_ID: i32 = 0x545A_4442;
@@ -213,7 +214,7 @@ fn create_if_missing(path: &Path) -> Result<(), StoreError> {
         source,
     };
     if !path.try_exists().map_err(io)? {
-        private::append_file(path).map_err(io)?;
+        owner_only::append_file(path).map_err(io)?;
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use crate::reading::Reading;
 use super::axis::{self, Scale};
 use super::svg::{hex, num, tint, Svg};
 use super::trace::{trace, Trace};
-use super::{zone_colour, PlotError};
+use super::zone_colour;
 
 const WIDTH: f64 = 960.0;
 const HEIGHT: f64 = 480.0;
@@ -46,7 +46,7 @@ pub fn session_svg(
     zones: &ZoneTable,
     title: &str,
     max_gap: Duration,
-) -> Result<String, PlotError> {
+) -> String {
     let mut ordered: Vec<&Reading> = readings.iter().collect();
     if !readings.windows(2).all(|w| w[0].t <= w[1].t) {
         // Stable: readings with the same time keep their order, as in the summary.
@@ -112,7 +112,7 @@ pub fn session_svg(
     if let Some(note) = note {
         draw_note(&mut svg, note);
     }
-    Ok(svg.finish())
+    svg.finish()
 }
 
 /// The time axis: its unit, its length in that unit and the tick step.

@@ -177,7 +177,7 @@ const GAP: Duration = Duration::from_secs(10);
 
 #[test]
 fn a_session_has_title_bands_labels_axes_and_one_line() {
-    let svg = session_svg(&workout(45), &zones(), "Run <easy> & steady", GAP).unwrap();
+    let svg = session_svg(&workout(45), &zones(), "Run <easy> & steady", GAP);
     let elements = parse(&svg);
     assert_eq!(texts(&elements, "title"), vec!["Run <easy> & steady"]);
     assert!(svg.contains("<title>Run &lt;easy&gt; &amp; steady</title>"));
@@ -220,17 +220,17 @@ fn gaps_and_lost_signal_break_the_line() {
         ..reading(s, 130)
     }));
     readings.extend((160..200).map(|s| reading(s, 128)));
-    let svg = session_svg(&readings, &zones(), "gaps", GAP).unwrap();
+    let svg = session_svg(&readings, &zones(), "gaps", GAP);
     let elements = parse(&svg);
     assert_eq!(count(&elements, "polyline", "hr"), 3);
     assert_eq!(count(&elements, "rect", "blank"), 2);
 
     // Exactly max_gap apart is not a gap (as in the summary); a millisecond more is.
     let joined = [reading(0, 120), reading(10, 121)];
-    let svg = session_svg(&joined, &zones(), "t", GAP).unwrap();
+    let svg = session_svg(&joined, &zones(), "t", GAP);
     assert_eq!(count(&parse(&svg), "polyline", "hr"), 1);
     let apart = [reading(0, 120), reading(10, 121)];
-    let svg = session_svg(&apart, &zones(), "t", Duration::from_millis(9_999)).unwrap();
+    let svg = session_svg(&apart, &zones(), "t", Duration::from_millis(9_999));
     let elements = parse(&svg);
     assert_eq!(count(&elements, "polyline", "hr"), 0);
     assert_eq!(count(&elements, "path", "hr-dots"), 1);
@@ -240,26 +240,26 @@ fn gaps_and_lost_signal_break_the_line() {
 fn readings_out_of_order_are_drawn_in_time_order() {
     let mut readings = workout(10);
     readings.reverse();
-    let svg = session_svg(&readings, &zones(), "t", GAP).unwrap();
+    let svg = session_svg(&readings, &zones(), "t", GAP);
     assert_eq!(count(&parse(&svg), "polyline", "hr"), 1);
 }
 
 #[test]
 fn no_readings_one_reading_and_no_signal() {
-    let svg = session_svg(&[], &zones(), "Empty", GAP).unwrap();
+    let svg = session_svg(&[], &zones(), "Empty", GAP);
     let elements = parse(&svg);
     assert_eq!(texts(&elements, "note"), vec!["no readings"]);
     assert_eq!(texts(&elements, "title"), vec!["Empty"]);
     assert_eq!(count(&elements, "polyline", "hr"), 0);
 
-    let svg = session_svg(&[reading(0, 130)], &zones(), "One", GAP).unwrap();
+    let svg = session_svg(&[reading(0, 130)], &zones(), "One", GAP);
     let elements = parse(&svg);
     assert!(texts(&elements, "note").is_empty());
     assert_eq!(count(&elements, "path", "hr-dots"), 1);
     assert_eq!(count(&elements, "polyline", "hr"), 0);
 
     let zeros: Vec<Reading> = (0..600).map(|s| reading(s, 0)).collect();
-    let svg = session_svg(&zeros, &zones(), "Zeros", GAP).unwrap();
+    let svg = session_svg(&zeros, &zones(), "Zeros", GAP);
     let elements = parse(&svg);
     assert_eq!(count(&elements, "polyline", "hr"), 0);
     assert_eq!(count(&elements, "path", "hr-dots"), 0);
@@ -272,7 +272,7 @@ fn a_day_at_one_hertz_stays_small() {
     let day: Vec<Reading> = (0..86_400)
         .map(|s| reading(s, 60 + (s % 97) as u16))
         .collect();
-    let svg = session_svg(&day, &zones(), "A day", GAP).unwrap();
+    let svg = session_svg(&day, &zones(), "A day", GAP);
     assert!(svg.len() < 200_000, "{} bytes", svg.len());
     let elements = parse(&svg);
     assert_eq!(count(&elements, "polyline", "hr"), 1);
@@ -284,13 +284,13 @@ fn a_day_at_one_hertz_stays_small() {
     let alternating: Vec<Reading> = (0..86_400)
         .map(|s| reading(s, if s % 2 == 0 { 60 + (s % 120) as u16 } else { 0 }))
         .collect();
-    let svg = session_svg(&alternating, &zones(), "Alternating", GAP).unwrap();
+    let svg = session_svg(&alternating, &zones(), "Alternating", GAP);
     assert!(svg.len() < 2_000_000, "{} bytes", svg.len());
     parse(&svg);
     let pairs: Vec<Reading> = (0..86_400)
         .map(|s| reading(s, if s % 3 == 2 { 0 } else { 60 + (s % 120) as u16 }))
         .collect();
-    let svg = session_svg(&pairs, &zones(), "Pairs", GAP).unwrap();
+    let svg = session_svg(&pairs, &zones(), "Pairs", GAP);
     assert!(svg.len() < 2_000_000, "{} bytes", svg.len());
     parse(&svg);
 }
@@ -306,7 +306,7 @@ fn odd_inputs_never_break_the_document() {
     for zones in [zones(), broken] {
         for title in ["", "\u{0}\u{7}ctrl", "ünï ✓ 💓"] {
             for gap in [Duration::ZERO, GAP, Duration::MAX] {
-                let svg = session_svg(&readings, &zones, title, gap).unwrap();
+                let svg = session_svg(&readings, &zones, title, gap);
                 let elements = parse(&svg);
                 assert!(!svg.contains("NaN") && !svg.contains("inf"));
                 assert_eq!(count(&elements, "text", "zone-label"), 5);
@@ -321,7 +321,7 @@ fn odd_inputs_never_break_the_document() {
             ..reading(0, 120)
         },
     ];
-    parse(&session_svg(&far, &zones(), "far", GAP).unwrap());
+    parse(&session_svg(&far, &zones(), "far", GAP));
 }
 
 fn date(d: u32) -> NaiveDate {
@@ -354,7 +354,7 @@ fn a_week() -> WeekSummary {
 #[test]
 fn a_week_has_days_bars_per_zone_and_the_guideline() {
     let week = a_week();
-    let svg = week_svg(&week).unwrap();
+    let svg = week_svg(&week);
     let elements = parse(&svg);
     assert_eq!(
         texts(&elements, "day"),
@@ -390,7 +390,7 @@ fn a_week_has_days_bars_per_zone_and_the_guideline() {
 #[test]
 fn an_empty_or_odd_week_still_draws() {
     let empty = summarise_week(date(3), &[], &[]);
-    let elements = parse(&week_svg(&empty).unwrap());
+    let elements = parse(&week_svg(&empty));
     assert_eq!(texts(&elements, "day").len(), 7);
     assert_eq!(count(&elements, "rect", "bar"), 0);
     assert_eq!(
@@ -404,11 +404,11 @@ fn an_empty_or_odd_week_still_draws() {
     odd.days[2].minutes_in_zone.vigorous = -5.0;
     odd.days[3].weekday = "<Thu>".to_owned();
     odd.moderate_equivalent_min = f64::NAN;
-    let svg = week_svg(&odd).unwrap();
+    let svg = week_svg(&odd);
     assert!(!svg.contains("NaN") && !svg.contains("inf"));
     parse(&svg);
     odd.days.clear();
-    parse(&week_svg(&odd).unwrap());
+    parse(&week_svg(&odd));
 }
 
 #[test]
@@ -428,7 +428,7 @@ fn write_svg_makes_an_owner_only_file_and_names_the_path_on_failure() {
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("session.svg");
-    let svg = session_svg(&workout(5), &zones(), "t", GAP).unwrap();
+    let svg = session_svg(&workout(5), &zones(), "t", GAP);
     write_svg(&path, &svg).unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), svg);
     let mode = std::fs::metadata(&path).unwrap().permissions().mode();
@@ -498,7 +498,7 @@ fn a_trend_has_two_panels_a_dot_per_check_and_the_averages() {
         trend.days[i].ln_rmssd = None;
     }
     trend.days[20].ln_rmssd = Some(f64::NAN);
-    let svg = trend_svg(&trend, "Resting HR & HRV").unwrap();
+    let svg = trend_svg(&trend, "Resting HR & HRV");
     let elements = parse(&svg);
     assert_eq!(texts(&elements, "title"), vec!["Resting HR & HRV"]);
     assert_eq!(
@@ -545,7 +545,7 @@ fn a_missing_stretch_breaks_the_average_line() {
     for i in (30..34).chain(35..39) {
         trend.days[i].rhr_7d = None;
     }
-    let elements = parse(&trend_svg(&trend, "t").unwrap());
+    let elements = parse(&trend_svg(&trend, "t"));
     assert_eq!(count(&elements, "polyline", "average rhr"), 2);
     assert_eq!(count(&elements, "line", "average-point rhr"), 2);
     assert_eq!(count(&elements, "polyline", "average hrv"), 2);
@@ -557,7 +557,7 @@ fn a_missing_stretch_breaks_the_average_line() {
     for i in 24..30 {
         trend.days[i].rhr_high = Some(f64::INFINITY);
     }
-    let elements = parse(&trend_svg(&trend, "t").unwrap());
+    let elements = parse(&trend_svg(&trend, "t"));
     assert_eq!(count(&elements, "path", "band rhr"), 2);
     assert_eq!(count(&elements, "path", "band hrv"), 1);
 }
@@ -568,7 +568,7 @@ fn an_empty_trend_says_no_morning_checks_yet() {
         days: Vec::new(),
         ..trend_of(0)
     };
-    let elements = parse(&trend_svg(&trend, "Trend").unwrap());
+    let elements = parse(&trend_svg(&trend, "Trend"));
     assert_eq!(texts(&elements, "note"), vec!["no morning checks yet"]);
     assert_eq!(texts(&elements, "panel-title").len(), 2);
     assert_eq!(count(&elements, "path", "dot"), 0);
@@ -593,7 +593,7 @@ fn an_empty_trend_says_no_morning_checks_yet() {
     blank.today.rhr_7d = None;
     blank.today.ln_rmssd_7d = Some(f64::NAN);
     blank.today.slope_14d = Some(f64::INFINITY);
-    let svg = trend_svg(&blank, "Blank").unwrap();
+    let svg = trend_svg(&blank, "Blank");
     assert!(!svg.contains("NaN") && !svg.contains("inf"));
     let elements = parse(&svg);
     assert_eq!(
@@ -611,7 +611,7 @@ fn an_empty_trend_says_no_morning_checks_yet() {
         row.ln_rmssd_low = None;
         row.ln_rmssd_high = None;
     }
-    let elements = parse(&trend_svg(&half, "Half").unwrap());
+    let elements = parse(&trend_svg(&half, "Half"));
     assert_eq!(texts(&elements, "note"), vec!["no lnRMSSD in these days"]);
     assert_eq!(count(&elements, "path", "dot rhr"), 14);
 }
@@ -619,7 +619,7 @@ fn an_empty_trend_says_no_morning_checks_yet() {
 #[test]
 fn one_day_odd_values_and_ten_years_still_draw() {
     let one = trend_of(1);
-    let elements = parse(&trend_svg(&one, "One").unwrap());
+    let elements = parse(&trend_svg(&one, "One"));
     assert_eq!(count(&elements, "path", "dot"), 2);
     assert_eq!(count(&elements, "line", "average-point"), 2);
     assert_eq!(texts(&elements, "date"), vec!["25 Nov"]);
@@ -634,13 +634,13 @@ fn one_day_odd_values_and_ten_years_still_draw() {
     odd.days[5].date = NaiveDate::MAX;
     odd.today.baseline_status = Some("<\u{0}>".to_owned());
     for title in ["", "\u{7}ctrl", "ünï ✓ 💓"] {
-        let svg = trend_svg(&odd, title).unwrap();
+        let svg = trend_svg(&odd, title);
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
         parse(&svg);
     }
 
     let years = trend_of(3_660);
-    let svg = trend_svg(&years, "Ten years").unwrap();
+    let svg = trend_svg(&years, "Ten years");
     assert!(svg.len() < 1_000_000, "{} bytes", svg.len());
     let elements = parse(&svg);
     assert_eq!(count(&elements, "path", "dot rhr"), 3_660);

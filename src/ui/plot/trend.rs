@@ -14,7 +14,7 @@ use crate::physiology::zones::TalkZone;
 
 use super::axis::{self, Scale};
 use super::svg::{hex, num, tint, Svg};
-use super::{zone_colour, PlotError};
+use super::zone_colour;
 
 const WIDTH: f64 = 960.0;
 const HEIGHT: f64 = 620.0;
@@ -95,7 +95,7 @@ fn series() -> [Series; 2] {
 /// and normal ranges, on one date axis; titled `title`, with today's state as the subtitle.
 ///
 /// Always returns a complete SVG document: without days it says "no morning checks yet".
-pub fn trend_svg(trend: &Trend, title: &str) -> Result<String, PlotError> {
+pub fn trend_svg(trend: &Trend, title: &str) -> String {
     let mut rows: Vec<&TrendRow> = trend.days.iter().collect();
     if !rows.windows(2).all(|w| w[0].date <= w[1].date) {
         rows.sort_by_key(|r| r.date);
@@ -195,7 +195,7 @@ pub fn trend_svg(trend: &Trend, title: &str) -> Result<String, PlotError> {
         };
         draw_note(&mut svg, &note, centre);
     }
-    Ok(svg.finish())
+    svg.finish()
 }
 
 /// A value to draw: `None` when missing or not finite.

@@ -12,7 +12,7 @@ use crate::physiology::zones::TalkZone;
 
 use super::axis::{self, Scale};
 use super::svg::{hex, num, Svg};
-use super::{zone_colour, PlotError};
+use super::zone_colour;
 
 const WIDTH: f64 = 960.0;
 const HEIGHT: f64 = 480.0;
@@ -31,7 +31,7 @@ const MUTED: &str = "#52606d";
 /// Draws `week`: one stacked bar per day, easiest zone at the bottom, the day's
 /// moderate-equivalent minutes as a diamond, strength days marked under the date. Always returns a complete SVG document; a week without heart-rate time says
 /// so.
-pub fn week_svg(week: &WeekSummary) -> Result<String, PlotError> {
+pub fn week_svg(week: &WeekSummary) -> String {
     let meq = finite(week.moderate_equivalent_min);
     let title = format!(
         "Week of {}: {} moderate-equivalent min (goal {}-{})",
@@ -216,7 +216,7 @@ pub fn week_svg(week: &WeekSummary) -> Result<String, PlotError> {
             ],
         );
     }
-    Ok(svg.finish())
+    svg.finish()
 }
 
 /// A value to draw: anything negative or not finite counts as nothing.

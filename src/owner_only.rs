@@ -1,5 +1,7 @@
-//! Owner-only files and folders. Heart data is health data: every file talkzone writes is
-//! created `0600` and every folder `0700` (on Unix), *before* anything is written into it.
+//! Owner-only files and folders. Heart data is health data: every file talkzone writes (the
+//! database, captures, exports, plots, the remembered strap) is created `0600` and every folder
+//! `0700` (on Unix), *before* anything is written into it. A thin shell over `std::fs`, used by
+//! the store, the captures, the exports and the plots alike.
 
 use std::fs::{File, OpenOptions};
 use std::io;
