@@ -42,7 +42,7 @@
 //! - `{"hex": "..."}`: raw packet bytes, sent as they are (also for malformed packets; `""` sends
 //!   an empty value).
 //! - `{"hr": N, "u16": bool, "contact": true|false|null, "energy": N, "rr": [raw, ...]}`: a Heart
-//!   Rate Measurement encoded per HRS 1.0 (science.md §8). `u16` (default false) selects the
+//!   Rate Measurement encoded per HRS 1.0 (docs/science.md §8). `u16` (default false) selects the
 //!   16-bit heart-rate format; `contact` absent or `null` means "not supported"; `energy` (kJ) is
 //!   omitted when absent; `rr` holds RR intervals in raw 1/1024 s units, `[]` sets the RR flag
 //!   with no interval, absent clears it.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Start bluezoo (the BlueZ D-Bus mock used by the end-to-end tests) with a reconnect fix.
 
-bluezoo 1.0.2 cannot reconnect as shipped (see /work/shared/ble-testing.md). A real BlueZ, when
+bluezoo 1.0.2 cannot reconnect as shipped (docs/ble-testing.md §3). A real BlueZ, when
 a link drops, stops the notifications the link had subscribed to on the peripheral and removes
 the device's GATT objects from D-Bus; the next connect exports them afresh. bluezoo does
 neither, so the next connect fails re-exporting the same object paths (errno 17, EEXIST) and

@@ -1,6 +1,6 @@
 //! End to end over the real btleplug path: the `talkzone` binary as the central on bluezoo's
 //! hci1, the strap emulator as the peripheral on hci0 (see tests/support/ble_world.rs and
-//! shared/ble-testing.md). Each test builds its own world, so they run in parallel.
+//! docs/ble-testing.md). Each test builds its own world, so they run in parallel.
 //!
 //! Waits are conditions with generous deadlines, never sleeps, and nothing asserts on timing.
 //! The one exception is the silent-stall test, where a timed gap *is* the injected fault.
@@ -127,7 +127,7 @@ fn live_decodes_every_field_exactly() {
     assert_eq!(connected["battery_percent"], 87);
     assert_eq!(connected["body_location"], "chest");
 
-    // Hand-decoded from tests/data/scenarios/decoding.json (HRS 1.0, science.md §8):
+    // Hand-decoded from tests/data/scenarios/decoding.json (HRS 1.0, docs/science.md §8):
     // (hr, contact, energy_kj, rr_raw, rr_ms); rr_ms = raw * 1000 / 1024, exact in binary.
     let expected = [
         (

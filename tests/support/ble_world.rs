@@ -1,7 +1,7 @@
 //! The BLE test world: a private D-Bus bus, the bluezoo BlueZ mock with two virtual adapters and
 //! the strap emulator (`examples/strap_emulator.rs`) advertising on hci0, so a test can run the
 //! real `talkzone` binary as the central on hci1 over the real btleplug path. The recipe and the
-//! bluezoo quirks are in shared/ble-testing.md.
+//! bluezoo quirks are in docs/ble-testing.md.
 //!
 //! Every world is private (its own temp dir, bus socket, bluezoo and emulator), so tests run in
 //! parallel. Readiness is always a condition (a line printed, a D-Bus property), never a sleep.
