@@ -107,12 +107,9 @@ pub enum AppError {
     #[error("cannot write output: {0}")]
     Output(#[source] std::io::Error),
 
-    /// The terminal could not be used for the live screen.
-    #[error("cannot {doing}: {source}")]
-    Terminal {
-        doing: &'static str,
-        source: std::io::Error,
-    },
+    /// The terminal or standard output could not be used to show the session.
+    #[error(transparent)]
+    View(#[from] crate::ui::session_view::ViewError),
 
     /// One of talkzone's own values could not be turned into JSON (a bug: please report it).
     #[error("cannot encode the {what}: {source}")]
@@ -169,7 +166,7 @@ impl AppError {
             AppError::Plot(_)
             | AppError::Export { .. }
             | AppError::Output(_)
-            | AppError::Terminal { .. }
+            | AppError::View(_)
             | AppError::Encode { .. }
             | AppError::Runtime(_)
             | AppError::SourceTask(_)

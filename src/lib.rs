@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod protocol;
 pub mod reading;
 pub mod recovery;
+pub mod runner;
 pub mod session;
 pub mod source;
 pub mod store;

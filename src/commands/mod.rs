@@ -18,6 +18,7 @@ pub mod zones;
 use crate::cli::Cli;
 use crate::config::{self, ConfigInputs, Settings};
 use crate::error::AppError;
+use crate::runner::SourcePlan;
 
 /// Load the settings for this invocation (config file, environment, global flags).
 pub fn settings(cli: &Cli) -> Result<Settings, AppError> {
@@ -25,18 +26,9 @@ pub fn settings(cli: &Cli) -> Result<Settings, AppError> {
     Ok(config::load(&inputs)?)
 }
 
-/// The source the flags ask for, with what it needs: shared by `live` and `morning`.
-pub struct SourcePlan {
-    pub kind: crate::source::SourceKind,
-    pub ble: crate::source::start::BleTarget,
-    /// The capture's events, read before anything starts (so a bad file fails at once).
-    pub replayed: Vec<crate::event::SourceEvent>,
-    /// `--capture FILE`, created owner-only.
-    pub capture: Option<std::fs::File>,
-}
-
-/// Turn the source flags into a [`SourcePlan`]: read a replay (reporting bad lines), create
-/// the capture file, and say which strap to look for.
+/// Turn the source flags (shared by `live`, `morning` and `calibrate`) into a [`SourcePlan`]:
+/// read a replay (reporting bad lines), create the capture file, and say which strap to look
+/// for. The simulator plays its default workout unless the command sets another.
 pub fn source_plan(
     settings: &Settings,
     args: &crate::cli::SourceArgs,
@@ -89,6 +81,7 @@ pub fn source_plan(
         kind,
         ble,
         replayed,
+        workout: None,
         capture,
     })
 }

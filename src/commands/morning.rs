@@ -1,5 +1,6 @@
 //! `talkzone morning`: the guided morning resting check. Lie still (or sit, always the same way),
-//! a countdown runs while the strap records; the first `--settle` seconds are kept but not used.
+//! a countdown runs while the strap records (the session runner with the [`Countdown`] view,
+//! ending on the readings' own clock); the first `--settle` seconds are kept but not used.
 //! Then resting HR and HRV from the RR intervals (refused, with the reason, on poor contact or
 //! too little clean data), optional how-you-feel answers, the check stored with its raw RR, and
 //! today's readiness.
@@ -7,26 +8,24 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-use chrono::{DateTime, Local, Utc};
+use chrono::Local;
 use serde_json::json;
-use tokio::sync::{mpsc, watch};
 
 use crate::cli::{Cli, MorningArgs};
 use crate::config::Settings;
 use crate::error::AppError;
-use crate::event::{LinkEvent, SourceEvent};
 use crate::physiology::hrv::morning_metrics;
+use crate::physiology::live::LiveSettings;
 use crate::physiology::person::Posture;
-use crate::physiology::summary::has_signal;
-use crate::pipeline::{self, Output};
 use crate::protocol::capture;
-use crate::reading::{Contact, Reading, RrInterval};
+use crate::reading::RrInterval;
 use crate::recovery;
+use crate::runner::{self, Ended, SessionPlan};
 use crate::session::local_date;
-use crate::source::start::{self, SourceInputs};
 use crate::source::{simulator, SourceKind};
 use crate::store::db::{MorningMetricsRow, NewMorningCheck, WellnessRow};
 use crate::ui;
+use crate::ui::countdown::Countdown;
 
 struct Check {
     duration: Duration,
@@ -68,31 +67,21 @@ fn plan(settings: &Settings, args: &MorningArgs) -> Result<Check, AppError> {
     })
 }
 
-/// What the recording produced.
-struct Recorded {
-    readings: Vec<Reading>,
-    bad_packets: usize,
-    dropouts: usize,
-}
-
 /// Run the morning check.
 pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
     let mut db = super::open_db(&settings)?;
     let check = plan(&settings, args)?;
-    let source = super::source_plan(&settings, &args.source)?;
-    let kind = source.kind.clone();
-    let workout = match kind {
-        SourceKind::Simulator { seed, .. } => {
-            // One minute more than asked, so the check ends on its own clock, not the source's.
-            let minutes = check.duration.as_secs().div_ceil(60) + 1;
-            Some(simulator::Workout::new(
-                simulator::resting_plan(minutes, args.sim_rest_hr),
-                seed,
-            ))
-        }
-        _ => None,
-    };
+    let mut source = super::source_plan(&settings, &args.source)?;
+    if let SourceKind::Simulator { seed, .. } = source.kind {
+        // One minute more than asked, so the check ends on its own clock, not the source's.
+        let minutes = check.duration.as_secs().div_ceil(60) + 1;
+        source.workout = Some(simulator::Workout::new(
+            simulator::resting_plan(minutes, args.sim_rest_hr),
+            seed,
+        ));
+    }
+    let tag = source.kind.tag();
     let posture_words = check.posture.instruction();
     eprintln!(
         "{posture_words}, breathe normally, don't talk. {} s; the first {} s let your heart \
@@ -100,16 +89,28 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
         check.duration.as_secs_f64().round(),
         check.settle.as_secs_f64().round()
     );
-    let recorded = super::runtime()?.block_on(record(
-        &check,
-        &kind,
-        SourceInputs {
-            ble: source.ble,
-            replayed: source.replayed,
-            workout,
+    let plan = SessionPlan {
+        source,
+        live: LiveSettings {
+            zones: None,
+            max_gap: settings.summary.max_gap,
+            week_minutes_before: 0.0,
         },
-        source.capture,
-    ))?;
+        recording: None,
+        keep_readings: true,
+        stop_after: None,
+        reading_time: Some(check.duration),
+        data_dir: settings.storage.data_dir.clone(),
+    };
+    let mut view = Countdown::new(
+        check.duration,
+        check.settle,
+        std::io::stderr().is_terminal(),
+    );
+    let recorded = super::runtime()?.block_on(runner::run(plan, &mut view))?;
+    if recorded.ended == Ended::Signal {
+        eprintln!("talkzone: stopped early; using what was recorded");
+    }
     let Some(first) = recorded.readings.first() else {
         return Err(AppError::NoData(
             "no heart-rate data was received: the check did not start. Put the strap on and \
@@ -134,7 +135,6 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
         morning_metrics(&rr_ms, check.settle.as_secs_f64()).map_err(|e| e.to_string())
     };
     let wellness = ask_wellness(args);
-    let tag = kind.tag();
     let (metrics_row, metrics_json, refused) = match &result {
         Ok(m) => (
             Some(MorningMetricsRow::from(&m.metrics)),
@@ -184,8 +184,8 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
             "artifact_share": m.metrics.artifact_share,
             "settle_s": m.settle_s,
             "clean_s": m.clean_s,
-            "dropouts": recorded.dropouts,
-            "bad_packets": recorded.bad_packets,
+            "dropouts": recorded.tally.dropouts,
+            "bad_packets": recorded.tally.bad_packets,
             "baseline": trend.today,
         });
         v["readiness"] = serde_json::to_value(&readiness).unwrap_or_default();
@@ -213,121 +213,6 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
         out.push_str(&ui::recovery::readiness(&readiness));
         super::print(&out)
     }
-}
-
-/// Record until `duration` has passed on the readings' own clock (so a replayed check takes
-/// its capture's length), the source ends, or the user stops it.
-async fn record(
-    check: &Check,
-    kind: &SourceKind,
-    inputs: SourceInputs,
-    capture_file: Option<std::fs::File>,
-) -> Result<Recorded, AppError> {
-    let (tx, mut rx) = mpsc::channel::<SourceEvent>(256);
-    let (quit_tx, quit_rx) = watch::channel(false);
-    let source = start::start(kind, inputs, tx, quit_rx);
-    let tag = kind.tag();
-    let mut capture = capture_file.map(std::io::BufWriter::new);
-    let interactive = std::io::stderr().is_terminal();
-    let mut out = Recorded {
-        readings: Vec::new(),
-        bad_packets: 0,
-        dropouts: 0,
-    };
-    let mut first_t: Option<DateTime<Utc>> = None;
-    let mut last_status_s: i64 = -1;
-    let mut stopped_by_user = false;
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
-    loop {
-        let event = tokio::select! {
-            e = rx.recv() => match e {
-                Some(e) => e,
-                None => break,
-            },
-            _ = &mut ctrl_c, if !stopped_by_user => {
-                stopped_by_user = true;
-                let _ = quit_tx.send(true);
-                continue;
-            }
-        };
-        if let Some(w) = capture.as_mut() {
-            if writeln!(w, "{}", capture::event_line(&event))
-                .and_then(|_| w.flush())
-                .is_err()
-            {
-                eprintln!("talkzone: the capture file could not be written; capturing stops");
-                capture = None;
-            }
-        }
-        match pipeline::process(event, tag) {
-            Output::Reading(r) => {
-                let start = *first_t.get_or_insert(r.t);
-                let elapsed = (r.t - start).to_std().unwrap_or_default();
-                if r.contact == Contact::NotDetected {
-                    eprintln!(
-                        "\ntalkzone: no skin contact: wet the electrodes and settle the strap"
-                    );
-                }
-                let left = check.duration.saturating_sub(elapsed).as_secs() as i64;
-                let done = elapsed >= check.duration;
-                // A status line: rewritten each second on a terminal, every 30 s otherwise.
-                if interactive || (left + 29) / 30 != (last_status_s + 29) / 30 || done {
-                    let hr = if has_signal(&r) {
-                        r.hr.to_string()
-                    } else {
-                        "--".into()
-                    };
-                    let phase = if elapsed < check.settle {
-                        "settling"
-                    } else {
-                        "recording"
-                    };
-                    if interactive {
-                        eprint!(
-                            "\r  {phase}: {}:{:02} left · {hr} bpm   ",
-                            left / 60,
-                            left % 60
-                        );
-                    } else if left != last_status_s {
-                        eprintln!("  {phase}: {}:{:02} left · {hr} bpm", left / 60, left % 60);
-                    }
-                    last_status_s = left;
-                }
-                out.readings.push(r);
-                if done {
-                    let _ = quit_tx.send(true);
-                    break;
-                }
-            }
-            Output::BadPacket { .. } => out.bad_packets += 1,
-            Output::Link { event, .. } => match event {
-                LinkEvent::Lost { .. } => {
-                    out.dropouts += 1;
-                    eprintln!("\ntalkzone: strap lost, reconnecting... (keep still)");
-                }
-                LinkEvent::Reconnected { gap } => {
-                    eprintln!("talkzone: back after {}", ui::lines::human_duration(gap));
-                }
-                LinkEvent::Connected(info) => {
-                    eprintln!(
-                        "connected to {}; starting",
-                        info.name.clone().unwrap_or(info.address)
-                    );
-                }
-            },
-        }
-    }
-    if interactive {
-        eprintln!();
-    }
-    drop(rx);
-    let result = source.await?;
-    result?;
-    if stopped_by_user {
-        eprintln!("talkzone: stopped early; using what was recorded");
-    }
-    Ok(out)
 }
 
 /// The how-you-feel answers: from the flags, else (on a terminal, unless `--no-questions`)

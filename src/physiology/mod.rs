@@ -13,6 +13,7 @@
 
 pub mod baseline;
 pub mod hrv;
+pub mod live;
 pub mod load;
 pub mod person;
 pub mod readiness;

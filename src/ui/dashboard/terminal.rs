@@ -17,7 +17,8 @@ use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
-use super::state::{Event, KeyInput};
+use super::state::KeyInput;
+use crate::ui::session_view::{Input, InputSender};
 
 /// Whether this process has the terminal in raw mode on the alternate screen.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -90,11 +91,11 @@ pub fn key_from_crossterm(ev: KeyEvent) -> Option<KeyInput> {
     }
 }
 
-/// A terminal event as the dashboard takes it: a mapped key, or a resize.
-pub fn event_from_crossterm(ev: crossterm::event::Event) -> Option<Event> {
+/// A terminal event as the session takes it: a mapped key, or a resize.
+pub fn input_from_crossterm(ev: crossterm::event::Event) -> Option<Input> {
     match ev {
-        crossterm::event::Event::Key(k) => key_from_crossterm(k).map(Event::Key),
-        crossterm::event::Event::Resize(..) => Some(Event::Resize),
+        crossterm::event::Event::Key(k) => key_from_crossterm(k).map(Input::Key),
+        crossterm::event::Event::Resize(..) => Some(Input::Resize),
         _ => None,
     }
 }
@@ -102,7 +103,7 @@ pub fn event_from_crossterm(ev: crossterm::event::Event) -> Option<Event> {
 /// Reads the terminal on a thread of its own (crossterm's reading blocks) and sends keys and
 /// resizes into `tx`. The thread ends when `tx`'s receiver is dropped (checked every 100 ms) or
 /// reading the terminal fails.
-pub fn spawn_input_reader(tx: tokio::sync::mpsc::Sender<Event>) -> io::Result<JoinHandle<()>> {
+pub fn spawn_input_reader(tx: InputSender) -> io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("talkzone-keys".into())
         .spawn(move || {
@@ -115,7 +116,7 @@ pub fn spawn_input_reader(tx: tokio::sync::mpsc::Sender<Event>) -> io::Result<Jo
                 let Ok(ev) = crossterm::event::read() else {
                     break;
                 };
-                if let Some(e) = event_from_crossterm(ev) {
+                if let Some(e) = input_from_crossterm(ev) {
                     if tx.blocking_send(e).is_err() {
                         break;
                     }
@@ -168,8 +169,8 @@ mod tests {
         release.kind = KeyEventKind::Release;
         assert_eq!(key_from_crossterm(release), None);
         assert_eq!(
-            event_from_crossterm(crossterm::event::Event::Resize(100, 30)),
-            Some(Event::Resize)
+            input_from_crossterm(crossterm::event::Event::Resize(100, 30)),
+            Some(Input::Resize)
         );
     }
 

@@ -1,5 +1,6 @@
-//! Draws the live screen from the state: [`render`] only reads the [`App`] and writes into the
-//! frame; it never changes state, reads the clock or touches the terminal.
+//! Draws the live screen from the state: [`render`] only reads the [`App`] and the session's
+//! running numbers ([`LiveNumbers`]) and writes into the frame; it never changes state, reads
+//! the clock or touches the terminal.
 //!
 //! The layout is worked out from the frame's size on every draw, so a resize needs nothing
 //! else. From 80x24 up (at 36 rows and 100 columns the heart rate doubles in size):
@@ -26,9 +27,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
+use crate::physiology::live::{LiveNumbers, TargetCue, WEEK_GOAL_MIN};
 use crate::physiology::zones::TalkZone;
 
-use super::state::{App, LinkState, TargetCue, WEEK_GOAL_MIN};
+use super::state::{App, LinkState};
 use super::widgets::{clock, progress_bar, zone_bar, zone_color, BigText, HrChart};
 
 /// The smallest frame the dashboard is laid out for.
@@ -39,8 +41,8 @@ pub const MIN_HEIGHT: u16 = 24;
 const DIM: Style = Style::new().fg(Color::Gray);
 const WARN: Style = Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD);
 
-/// Draws the whole screen for `app` into `frame`.
-pub fn render(app: &App, frame: &mut Frame) {
+/// Draws the whole screen for `app` and the session's numbers `live` into `frame`.
+pub fn render(app: &App, live: &LiveNumbers, frame: &mut Frame) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(frame, area);
@@ -62,9 +64,9 @@ pub fn render(app: &App, frame: &mut Frame) {
     let [left, right] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_w)]).areas(top);
 
-    draw_header(app, frame, header);
-    draw_heart_rate(app, frame, left, scale_max);
-    draw_zones(app, frame, right);
+    draw_header(app, live, frame, header);
+    draw_heart_rate(app, live, frame, left, scale_max);
+    draw_zones(app, live, frame, right);
     frame.render_widget(Paragraph::new(cue_line(app)), cue);
     frame.render_widget(Paragraph::new(warning_line(app)), warnings);
     draw_chart(app, frame, chart, area.width >= 110);
@@ -97,7 +99,7 @@ fn too_small(frame: &mut Frame, area: Rect) {
     );
 }
 
-fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
+fn draw_header(app: &App, live: &LiveNumbers, frame: &mut Frame, area: Rect) {
     let mut right = vec![
         Span::styled("elapsed ", DIM),
         Span::styled(
@@ -106,7 +108,7 @@ fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
         ),
         Span::styled("  active ", DIM),
         Span::styled(
-            clock(app.active_time()),
+            clock(live.active_time()),
             Style::new().add_modifier(Modifier::BOLD),
         ),
     ];
@@ -169,7 +171,7 @@ fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(right).alignment(Alignment::Right), r);
 }
 
-fn draw_heart_rate(app: &App, frame: &mut Frame, area: Rect, scale_max: u16) {
+fn draw_heart_rate(app: &App, live: &LiveNumbers, frame: &mut Frame, area: Rect, scale_max: u16) {
     let [digits, zone_row, hrv_row] = Layout::vertical([
         Constraint::Length(5 * scale_max),
         Constraint::Length(1),
@@ -214,7 +216,7 @@ fn draw_heart_rate(app: &App, frame: &mut Frame, area: Rect, scale_max: u16) {
     };
     frame.render_widget(Paragraph::new(zone_line), zone_row);
 
-    let hrv = match app.live_rmssd_ms() {
+    let hrv = match app.live_rmssd_ms(live) {
         Some(ms) => Line::from(vec![
             Span::styled("RMSSD ", DIM),
             Span::styled(
@@ -223,15 +225,15 @@ fn draw_heart_rate(app: &App, frame: &mut Frame, area: Rect, scale_max: u16) {
             ),
             Span::styled(" over the last minute", DIM),
         ]),
-        None if app.rr_seen() => Line::styled("RMSSD -- (collecting beats)", DIM),
+        None if live.rr_seen() => Line::styled("RMSSD -- (collecting beats)", DIM),
         None => Line::styled("RMSSD -- (no RR intervals from the strap yet)", DIM),
     };
     frame.render_widget(Paragraph::new(hrv), hrv_row);
 }
 
-fn draw_zones(app: &App, frame: &mut Frame, area: Rect) {
-    let times = app.time_in_zones();
-    let active = app.active_time().as_secs_f64();
+fn draw_zones(app: &App, live: &LiveNumbers, frame: &mut Frame, area: Rect) {
+    let times = live.time_in_zones();
+    let active = live.active_time().as_secs_f64();
     let target = app.settings().target;
     let mut lines = Vec::new();
     if area.height >= 9 {
@@ -252,12 +254,12 @@ fn draw_zones(app: &App, frame: &mut Frame, area: Rect) {
     lines.push(Line::from(vec![
         Span::styled(" Session ", DIM),
         Span::styled(
-            format!("{:.0}", app.moderate_equivalent_min()),
+            format!("{:.0}", live.moderate_equivalent_min()),
             Style::new().add_modifier(Modifier::BOLD),
         ),
         Span::styled(" moderate-eq min (vigorous x2)", DIM),
     ]));
-    let week = app.week_total_min();
+    let week = live.week_total_min();
     let done = week >= WEEK_GOAL_MIN;
     let numbers = format!(" Week {week:.0} / {WEEK_GOAL_MIN:.0} min ");
     let bar_w = area
@@ -272,7 +274,7 @@ fn draw_zones(app: &App, frame: &mut Frame, area: Rect) {
         numbers,
         Style::new().add_modifier(Modifier::BOLD),
     )];
-    week_line.extend(progress_bar(week / WEEK_GOAL_MIN, bar_w, colour));
+    week_line.extend(progress_bar(live.week_progress(), bar_w, colour));
     if done {
         week_line.push(Span::styled(" ✓", Style::new().fg(Color::Green)));
     }
@@ -508,16 +510,16 @@ mod tests {
     use super::*;
     use crate::event::{DeviceInfo, LinkEvent, LossReason};
     use crate::reading::Contact;
-    use crate::ui::dashboard::state::tests::{link, reading, reading_with, settings, tick};
-    use crate::ui::dashboard::state::{update, Event, KeyInput};
+    use crate::ui::dashboard::state::tests::{link, reading, reading_with, tick, Screen};
+    use crate::ui::dashboard::state::{Event, KeyInput};
     use crate::ui::dashboard::widgets::lit_pixels;
     use ratatui::backend::TestBackend;
     use ratatui::buffer::Buffer;
     use ratatui::Terminal;
 
-    fn draw(app: &App, width: u16, height: u16) -> Buffer {
+    fn draw(s: &Screen, width: u16, height: u16) -> Buffer {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|f| render(app, f)).unwrap();
+        terminal.draw(|f| render(&s.app, &s.live, f)).unwrap();
         terminal.backend().buffer().clone()
     }
 
@@ -545,25 +547,24 @@ mod tests {
     }
 
     /// A session at 130 bpm (moderate), connected to a strap with a battery.
-    fn moderate_app() -> App {
-        let mut app = App::new(settings());
-        update(
-            &mut app,
-            link(LinkEvent::Connected(DeviceInfo {
-                name: Some("Polar H10 1234".into()),
-                address: "AA:BB".into(),
-                battery_percent: Some(80),
-                body_location: None,
-            })),
-        );
+    fn moderate_app() -> Screen {
+        let mut app = Screen::new();
+        app.send(link(LinkEvent::Connected(DeviceInfo {
+            name: Some("Polar H10 1234".into()),
+            address: "AA:BB".into(),
+            battery_percent: Some(80),
+            body_location: None,
+        })));
         for s in 0..120 {
-            update(&mut app, tick(s * 1000));
-            update(
-                &mut app,
-                reading_with(s as i64 * 1000, 130, Contact::Detected, vec![800, 820]),
-            );
+            app.send(tick(s * 1000));
+            app.send(reading_with(
+                s as i64 * 1000,
+                130,
+                Contact::Detected,
+                vec![800, 820],
+            ));
         }
-        update(&mut app, tick(120_000));
+        app.send(tick(120_000));
         app
     }
 
@@ -604,8 +605,8 @@ mod tests {
 
     #[test]
     fn vigorous_digits_take_the_vigorous_colour_and_the_ease_off_cue() {
-        let mut app = App::new(settings());
-        update(&mut app, reading(0, 150));
+        let mut app = Screen::new();
+        app.send(reading(0, 150));
         let buf = draw(&app, 80, 24);
         let cells = digit_cells(&buf, 1);
         assert_eq!(cells.len(), lit_pixels("150") * 2);
@@ -618,13 +619,10 @@ mod tests {
     #[test]
     fn a_lost_link_shows_dashes_and_reconnecting() {
         let mut app = moderate_app();
-        update(
-            &mut app,
-            link(LinkEvent::Lost {
-                reason: LossReason::Watchdog,
-            }),
-        );
-        update(&mut app, tick(132_000));
+        app.send(link(LinkEvent::Lost {
+            reason: LossReason::Watchdog,
+        }));
+        app.send(tick(132_000));
         let buf = draw(&app, 80, 24);
         let screen = text(&buf);
         assert!(screen.contains("reconnecting"), "{screen}");
@@ -640,7 +638,7 @@ mod tests {
     #[test]
     fn a_silent_strap_shows_dashes_after_three_seconds() {
         let mut app = moderate_app();
-        update(&mut app, tick(122_500));
+        app.send(tick(122_500));
         let buf = draw(&app, 80, 24);
         assert_eq!(digit_cells(&buf, 1).len(), lit_pixels("--") * 2);
         assert!(text(&buf).contains("no reading for 3 s"));
@@ -649,7 +647,7 @@ mod tests {
     #[test]
     fn paused_is_shown_big() {
         let mut app = moderate_app();
-        update(&mut app, Event::Key(KeyInput::PauseResume));
+        app.send(Event::Key(KeyInput::PauseResume));
         for (w, h, scale) in [(80, 24, 1), (120, 40, 2)] {
             let screen = text(&draw(&app, w, h));
             assert!(screen.contains("PAUSED"), "{screen}");
@@ -665,24 +663,21 @@ mod tests {
     fn help_overlay_toggles() {
         let mut app = moderate_app();
         assert!(!text(&draw(&app, 80, 24)).contains("mark a lap"));
-        update(&mut app, Event::Key(KeyInput::ToggleHelp));
+        app.send(Event::Key(KeyInput::ToggleHelp));
         let screen = text(&draw(&app, 80, 24));
         assert!(screen.contains("Help"), "{screen}");
         assert!(screen.contains("mark a lap"), "{screen}");
         assert!(screen.contains("end the session"), "{screen}");
         assert!(screen.contains("you can't talk"), "{screen}");
-        update(&mut app, Event::Key(KeyInput::ToggleHelp));
+        app.send(Event::Key(KeyInput::ToggleHelp));
         assert!(!text(&draw(&app, 80, 24)).contains("mark a lap"));
     }
 
     #[test]
     fn contact_warning_laps_and_bad_packets_are_shown() {
         let mut app = moderate_app();
-        update(&mut app, Event::Key(KeyInput::Lap));
-        update(
-            &mut app,
-            reading_with(121_000, 0, Contact::NotDetected, vec![]),
-        );
+        app.send(Event::Key(KeyInput::Lap));
+        app.send(reading_with(121_000, 0, Contact::NotDetected, vec![]));
         let screen = text(&draw(&app, 80, 24));
         assert!(
             screen.contains("no skin contact: wet the electrodes"),
@@ -707,12 +702,12 @@ mod tests {
             (300, 100),
         ] {
             let mut app = moderate_app();
-            update(&mut app, Event::Key(KeyInput::PauseResume));
-            update(&mut app, Event::Key(KeyInput::ToggleHelp));
+            app.send(Event::Key(KeyInput::PauseResume));
+            app.send(Event::Key(KeyInput::ToggleHelp));
             draw(&app, w, h);
         }
         // Before any data.
-        let fresh = App::new(settings());
+        let fresh = Screen::new();
         let screen = text(&draw(&fresh, 80, 24));
         assert!(screen.contains("waiting"), "{screen}");
     }

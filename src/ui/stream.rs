@@ -1,0 +1,53 @@
+//! A live session as a stream of lines on standard output: one readable line ([`super::lines`],
+//! `--plain`, the default when the output is not a terminal) or one JSON object
+//! ([`super::json`], `--json`) per reading and link change. A closed pipe (`| head`) ends the
+//! session quietly, as a quit.
+
+use std::io::Write;
+
+use crate::physiology::live::LiveNumbers;
+use crate::physiology::zones::ZoneTable;
+use crate::pipeline::Output;
+use crate::ui::session_view::{Effect, View, ViewError, ViewResult};
+
+/// Which line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineFormat {
+    Plain,
+    Json,
+}
+
+/// Writes one line per output to standard output.
+pub struct LinesView {
+    format: LineFormat,
+    zones: ZoneTable,
+    out: std::io::Stdout,
+}
+
+impl LinesView {
+    /// Lines in `format`, readings with their zone in `zones`.
+    pub fn new(format: LineFormat, zones: ZoneTable) -> Self {
+        LinesView {
+            format,
+            zones,
+            out: std::io::stdout(),
+        }
+    }
+}
+
+impl View for LinesView {
+    fn output(&mut self, out: &Output, _live: &LiveNumbers) -> ViewResult {
+        let line = match self.format {
+            LineFormat::Json => super::json::output(out, Some(&self.zones)).to_string(),
+            LineFormat::Plain => super::lines::output(out, Some(&self.zones)),
+        };
+        match writeln!(self.out, "{line}") {
+            Ok(()) => Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(vec![Effect::Quit]),
+            Err(source) => Err(ViewError {
+                doing: "write output",
+                source,
+            }),
+        }
+    }
+}
