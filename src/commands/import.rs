@@ -95,7 +95,7 @@ struct ImportPlan {
 pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
     let mut db = super::open_db(&settings)?;
-    let baseline = crate::recovery::resting_baseline(&db, &settings)?;
+    let baseline = crate::history::resting_baseline(&db, &settings)?;
     let zones = session::zones_in_force(&settings, baseline)?;
     for note in &zones.notes {
         eprintln!("talkzone: {note}");

@@ -65,7 +65,7 @@ pub fn run(cli: &Cli, args: &LiveArgs) -> Result<(), AppError> {
         Some(super::open_db(&settings)?)
     };
     let baseline = match &db {
-        Some(db) => crate::recovery::resting_baseline(db, &settings)?,
+        Some(db) => crate::history::resting_baseline(db, &settings)?,
         None => None,
     };
     let zones = session::zones_in_force(&settings, baseline)?;

@@ -19,7 +19,7 @@ use crate::physiology::live::LiveSettings;
 use crate::physiology::person::Posture;
 use crate::protocol::capture;
 use crate::reading::RrInterval;
-use crate::recovery;
+use crate::history;
 use crate::runner::{self, Ended, SessionPlan};
 use crate::session::local_date;
 use crate::source::{simulator, SourceKind};
@@ -165,7 +165,7 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
             "morning check refused: {why}. The raw data was kept."
         ))
     })?;
-    let (trend, readiness) = recovery::readiness_as_of(&db, date, &settings)?;
+    let (trend, readiness) = history::readiness_as_of(&db, date, &settings)?;
     if check.json {
         let mut v = json!({
             "date": date.to_string(),
@@ -210,7 +210,7 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
             out.push_str(&format!("  {status}\n"));
         }
         out.push('\n');
-        out.push_str(&ui::recovery::readiness(&readiness));
+        out.push_str(&ui::readiness::readiness(&readiness));
         super::print(&out)
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::cli::{Cli, ReadinessArgs};
 use crate::error::AppError;
-use crate::recovery;
+use crate::history;
 use crate::ui;
 
 /// Show the verdict.
@@ -11,7 +11,7 @@ pub fn run(cli: &Cli, args: &ReadinessArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
     let db = super::open_db(&settings)?;
     let today = args.date.unwrap_or_else(super::morning::today);
-    let (trend, readiness) = recovery::readiness_as_of(&db, today, &settings)?;
+    let (trend, readiness) = history::readiness_as_of(&db, today, &settings)?;
     if args.json {
         let mut v = serde_json::to_value(&readiness).map_err(|source| AppError::Encode {
             what: "verdict",
@@ -25,7 +25,7 @@ pub fn run(cli: &Cli, args: &ReadinessArgs) -> Result<(), AppError> {
         if let Some(status) = &trend.today.baseline_status {
             out.push_str(&format!("{status}\n"));
         }
-        out.push_str(&ui::recovery::readiness(&readiness));
+        out.push_str(&ui::readiness::readiness(&readiness));
         super::print(&out)
     }
 }

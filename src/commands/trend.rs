@@ -3,7 +3,7 @@
 
 use crate::cli::{Cli, TrendArgs};
 use crate::error::AppError;
-use crate::recovery;
+use crate::history;
 use crate::ui;
 
 /// Show the trend.
@@ -11,7 +11,7 @@ pub fn run(cli: &Cli, args: &TrendArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
     let db = super::open_db(&settings)?;
     let today = args.date.unwrap_or_else(super::morning::today);
-    let trend = recovery::trend_as_of(&db, today, &settings, args.days as usize)?;
+    let trend = history::trend_as_of(&db, today, &settings, args.days as usize)?;
     if let Some(path) = &args.plot {
         let title = format!("Morning checks to {}", today.format("%a %d %b %Y"));
         let svg = ui::plot::trend_svg(&trend, &title);
@@ -24,6 +24,6 @@ pub fn run(cli: &Cli, args: &TrendArgs) -> Result<(), AppError> {
         })?;
         super::print_json(&v)
     } else {
-        super::print(&ui::recovery::trend(&trend))
+        super::print(&ui::readiness::trend(&trend))
     }
 }

@@ -32,7 +32,7 @@ pub fn zones_json(z: &ZoneTable) -> serde_json::Value {
 pub fn run(cli: &Cli, args: &JsonArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
     let db = super::open_db(&settings)?;
-    let baseline = crate::recovery::resting_baseline(&db, &settings)?;
+    let baseline = crate::history::resting_baseline(&db, &settings)?;
     let zones = session::zones_in_force(&settings, baseline)?;
     if args.json {
         super::print_json(&zones_json(&zones.table))

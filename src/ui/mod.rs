@@ -1,6 +1,6 @@
 //! What the user sees: one readable line per event ([`lines`], `--plain`) or one JSON object per
 //! event ([`json`], `--json`); the live full-screen [`dashboard`]; text [`report`]s of sessions,
-//! weeks and zones and of [`recovery`] (readiness, trend); SVG [`plot`]s. Formatting is pure;
+//! weeks and zones and of [`readiness`] (the verdict, the trend table); SVG [`plot`]s. Formatting is pure;
 //! the commands do the writing (the dashboard's terminal guard is the one exception). What a
 //! view asks of its session (pause, lap, quit) is a [`session_view::Effect`]; every view of a
 //! live session implements [`session_view::View`].
@@ -10,7 +10,7 @@ pub mod dashboard;
 pub mod json;
 pub mod lines;
 pub mod plot;
-pub mod recovery;
+pub mod readiness;
 pub mod report;
 pub mod session_view;
 pub mod stream;

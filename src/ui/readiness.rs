@@ -1,4 +1,4 @@
-//! Plain-text views of recovery: the readiness verdict with its reasons and advice, and the
+//! Plain-text views of readiness: the verdict with its reasons and advice, and the
 //! morning trend table. Pure formatting.
 
 use crate::physiology::baseline::Trend;

@@ -1,6 +1,7 @@
-//! Recovery in the imperative shell: the morning-check history and the training history from
-//! the store, turned into the pure trend ([`crate::physiology::baseline`]) and readiness
-//! ([`crate::physiology::readiness`]) as of a given local date. Shared by `morning`, `trend`,
+//! The stored history as the readiness rules need it, in the imperative shell: the morning
+//! checks and the training sessions from the store, turned into the pure trend
+//! ([`crate::physiology::baseline`]) and readiness ([`crate::physiology::readiness`]) as of a
+//! given local date. Shared by `morning`, `trend`,
 //! `readiness`, and the `hrr` zone model (which uses the resting-HR baseline once it exists).
 
 use chrono::{Days, Local, NaiveDate};
