@@ -116,6 +116,42 @@ fn sql_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     }
 }
 
+impl Db {
+    /// The one way rows are read back: runs `sql` with `params` and decodes each row with
+    /// `decode`, never trusting the file. Column 0 must be the row's key (named `key` in
+    /// messages: `id 12`, `rowid 3`, `day 19000`); a value `decode` rejects becomes
+    /// [`StoreError::BadRow`] naming the table, the row and what was wrong.
+    pub(super) fn rows<T>(
+        &self,
+        table: &'static str,
+        key: &str,
+        sql: &str,
+        params: impl rusqlite::Params,
+        decode: impl Fn(&rusqlite::Row<'_>) -> Result<T, decode::Bad>,
+    ) -> Result<Vec<T>, StoreError> {
+        let err = sql_err(&self.path);
+        let mut st = self.conn.prepare_cached(sql).map_err(&err)?;
+        let rows = st
+            .query_map(params, |row| {
+                Ok(decode(row).map_err(|detail| (decode::key_text(row), detail)))
+            })
+            .map_err(&err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(
+                row.map_err(&err)?
+                    .map_err(|(row, detail)| StoreError::BadRow {
+                        path: self.path.clone(),
+                        table,
+                        row: format!("{key} {row}"),
+                        detail,
+                    })?,
+            );
+        }
+        Ok(out)
+    }
+}
+
 /// A session's row id.
 pub type SessionId = i64;
 

@@ -17,6 +17,16 @@ pub(super) fn col<'r>(row: &'r Row<'_>, i: usize) -> Result<ValueRef<'r>, Bad> {
     row.get_ref(i).map_err(|e| format!("column {i}: {e}"))
 }
 
+/// Column 0 of `row` (its key) as text for a message, whatever it holds.
+pub(super) fn key_text(row: &Row<'_>) -> String {
+    match row.get_ref(0) {
+        Ok(ValueRef::Integer(i)) => i.to_string(),
+        Ok(ValueRef::Text(t)) => format!("{:?}", String::from_utf8_lossy(t)),
+        Ok(other) => format!("({})", kind(other)),
+        Err(_) => "(unknown)".into(),
+    }
+}
+
 fn kind(v: ValueRef<'_>) -> &'static str {
     match v {
         ValueRef::Null => "NULL",

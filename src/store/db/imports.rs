@@ -40,42 +40,22 @@ impl Db {
     /// still exists, by activity index. Empty when the file is new (or all its sessions were
     /// deleted).
     pub fn import_known(&self, hash: &str) -> Result<Vec<KnownActivity>, StoreError> {
-        let err = sql_err(&self.path);
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT i.rowid, i.activity, i.session_id FROM imports i \
-                 JOIN sessions s ON s.id = i.session_id WHERE i.hash = ?1 ORDER BY i.activity",
-            )
-            .map_err(&err)?;
-        let rows = st
-            .query_map([hash], |row| {
-                let rowid = row.get::<_, i64>(0)?;
-                let decoded = (|| {
-                    Ok(KnownActivity {
-                        activity: decode::narrow::<usize>(
-                            decode::int(col(row, 1)?, "activity")?,
-                            "activity",
-                        )?,
-                        session: decode::int(col(row, 2)?, "session_id")?,
-                    })
-                })();
-                Ok(decoded.map_err(|detail: String| (rowid, detail)))
-            })
-            .map_err(&err)?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(
-                row.map_err(&err)?
-                    .map_err(|(rowid, detail)| StoreError::BadRow {
-                        path: self.path.clone(),
-                        table: "imports",
-                        row: format!("rowid {rowid}"),
-                        detail,
-                    })?,
-            );
-        }
-        Ok(out)
+        self.rows(
+            "imports",
+            "rowid",
+            "SELECT i.rowid, i.activity, i.session_id FROM imports i \
+             JOIN sessions s ON s.id = i.session_id WHERE i.hash = ?1 ORDER BY i.activity",
+            [hash],
+            |row| {
+                Ok(KnownActivity {
+                    activity: decode::narrow::<usize>(
+                        decode::int(col(row, 1)?, "activity")?,
+                        "activity",
+                    )?,
+                    session: decode::int(col(row, 2)?, "session_id")?,
+                })
+            },
+        )
     }
 
     /// Store one imported activity in one transaction: a new session (status `recording`, as

@@ -201,40 +201,21 @@ impl Db {
         tail: &str,
         params: impl Params,
     ) -> Result<Vec<MorningCheckRow>, StoreError> {
-        let err = sql_err(&self.path);
         let rr = if with_rr { "rr" } else { "NULL" };
-        let mut st = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS}, {rr} FROM morning_checks {tail}"
-            ))
-            .map_err(&err)?;
-        let rows = st
-            .query_map(params, |row| Ok(decode_check(row, with_rr)))
-            .map_err(&err)?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(
-                row.map_err(&err)?
-                    .map_err(|(row, detail)| StoreError::BadRow {
-                        path: self.path.clone(),
-                        table: "morning_checks",
-                        row: format!("id {row}"),
-                        detail,
-                    })?,
-            );
-        }
-        Ok(out)
+        self.rows(
+            "morning_checks",
+            "id",
+            &format!("SELECT {COLUMNS}, {rr} FROM morning_checks {tail}"),
+            params,
+            |row| decode_check(row, with_rr),
+        )
     }
 }
 
-/// One `morning_checks` row ([`COLUMNS`], then `rr` or NULL); on a bad value, the row id and
-/// what was wrong.
-fn decode_check(row: &Row<'_>, with_rr: bool) -> Result<MorningCheckRow, (i64, Bad)> {
-    let id = col(row, 0)
-        .and_then(|v| decode::int(v, "id"))
-        .map_err(|e| (0, e))?;
-    let inner = || -> Result<MorningCheckRow, Bad> {
+/// One `morning_checks` row ([`COLUMNS`], then `rr` or NULL).
+fn decode_check(row: &Row<'_>, with_rr: bool) -> Result<MorningCheckRow, Bad> {
+    let id = decode::int(col(row, 0)?, "id")?;
+    {
         let posture = decode::text(col(row, 4)?, "posture")?;
         let rr = col(row, 21)?;
         if with_rr && matches!(rr, rusqlite::types::ValueRef::Null) {
@@ -260,8 +241,7 @@ fn decode_check(row: &Row<'_>, with_rr: bool) -> Result<MorningCheckRow, (i64, B
             },
             refused: decode::opt_text(col(row, 20)?, "refused")?,
         })
-    };
-    inner().map_err(|e| (id, e))
+    }
 }
 
 /// Columns 7-14: all NULL (no metrics), or `rr_used` set (metrics; a NULL real is a NaN that

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Row;
 
 use super::decode::{self, col, Bad};
-use super::{sql_err, Db, Gap, SessionId, StoreError};
+use super::{Db, Gap, SessionId, StoreError};
 use crate::reading::{Reading, Source};
 
 /// Insert one reading: session, t_ms, hr, contact, energy_kj, rr.
@@ -33,7 +33,7 @@ impl Db {
             "rowid",
             "SELECT rowid, t_ms, hr, contact, energy_kj, rr FROM readings \
              WHERE session_id = ?1 ORDER BY t_ms, rowid",
-            id,
+            [id],
             |row| decode_reading(row, session.source),
         )
     }
@@ -45,7 +45,7 @@ impl Db {
             "id",
             "SELECT id, start_ms, end_ms, reason FROM gaps WHERE session_id = ?1 \
              ORDER BY start_ms, id",
-            id,
+            [id],
             |row| {
                 let end = match decode::opt_int(col(row, 2)?, "end_ms")? {
                     Some(ms) => Some(decode::instant(ms, "end_ms")?),
@@ -66,42 +66,9 @@ impl Db {
             "laps",
             "id",
             "SELECT id, t_ms FROM laps WHERE session_id = ?1 ORDER BY t_ms, id",
-            id,
+            [id],
             |row| decode::instant(decode::int(col(row, 1)?, "t_ms")?, "t_ms"),
         )
-    }
-
-    /// Run `sql` (whose column 0 is the row's `key`) for session `id`, decoding each row with `f`;
-    /// a bad value becomes [`StoreError::BadRow`] naming `table` and the row.
-    fn rows<T>(
-        &self,
-        table: &'static str,
-        key: &str,
-        sql: &str,
-        id: SessionId,
-        f: impl Fn(&Row<'_>) -> Result<T, Bad>,
-    ) -> Result<Vec<T>, StoreError> {
-        let err = sql_err(&self.path);
-        let mut st = self.conn.prepare_cached(sql).map_err(&err)?;
-        let rows = st
-            .query_map([id], |row| {
-                let rowid = row.get::<_, i64>(0)?;
-                Ok(f(row).map_err(|detail| (rowid, detail)))
-            })
-            .map_err(&err)?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(
-                row.map_err(&err)?
-                    .map_err(|(row, detail)| StoreError::BadRow {
-                        path: self.path.clone(),
-                        table,
-                        row: format!("{key} {row}"),
-                        detail,
-                    })?,
-            );
-        }
-        Ok(out)
     }
 }
 

@@ -167,36 +167,20 @@ impl Db {
         tail: &str,
         params: impl Params,
     ) -> Result<Vec<SessionRow>, StoreError> {
-        let err = sql_err(&self.path);
-        let mut st = self
-            .conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM sessions {tail}"))
-            .map_err(&err)?;
-        let rows = st
-            .query_map(params, |row| Ok(decode_session(row)))
-            .map_err(&err)?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(
-                row.map_err(&err)?
-                    .map_err(|(row, detail)| StoreError::BadRow {
-                        path: self.path.clone(),
-                        table: "sessions",
-                        row: format!("id {row}"),
-                        detail,
-                    })?,
-            );
-        }
-        Ok(out)
+        self.rows(
+            "sessions",
+            "id",
+            &format!("SELECT {COLUMNS} FROM sessions {tail}"),
+            params,
+            decode_session,
+        )
     }
 }
 
-/// One `sessions` row (columns as in [`COLUMNS`]); on a bad value, the row id and what was wrong.
-fn decode_session(row: &Row<'_>) -> Result<SessionRow, (i64, Bad)> {
-    let id = col(row, 0)
-        .and_then(|v| decode::int(v, "id"))
-        .map_err(|e| (0, e))?;
-    let inner = || -> Result<SessionRow, Bad> {
+/// One `sessions` row (columns as in [`COLUMNS`]).
+fn decode_session(row: &Row<'_>) -> Result<SessionRow, Bad> {
+    let id = decode::int(col(row, 0)?, "id")?;
+    {
         let max_hr = match decode::opt_int(col(row, 11)?, "max_hr")? {
             Some(v) => Some(decode::narrow::<u16>(v, "max_hr")?),
             None => None,
@@ -224,6 +208,5 @@ fn decode_session(row: &Row<'_>) -> Result<SessionRow, (i64, Bad)> {
             moderate_equivalent_min: decode::opt_real(col(row, 13)?, "moderate_equivalent_min")?,
             trimp: decode::opt_real(col(row, 14)?, "trimp")?,
         })
-    };
-    inner().map_err(|e| (id, e))
+    }
 }

@@ -8,6 +8,7 @@
 
 use chrono::NaiveDate;
 
+use super::decode::{self, col};
 use super::{sql_err, Db, StoreError};
 
 /// The stored form of `date`.
@@ -37,26 +38,15 @@ impl Db {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<NaiveDate>, StoreError> {
-        let err = sql_err(&self.path);
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT day FROM strength_days WHERE day >= ?1 AND day <= ?2 ORDER BY day",
-            )
-            .map_err(&err)?;
-        let rows = st
-            .query_map([epoch_day(from), epoch_day(to)], |row| row.get::<_, i64>(0))
-            .map_err(&err)?;
-        let mut out = Vec::new();
-        for day in rows {
-            let day = day.map_err(&err)?;
-            out.push(from_epoch_day(day).ok_or_else(|| StoreError::BadRow {
-                path: self.path.clone(),
-                table: "strength_days",
-                row: format!("day {day}"),
-                detail: "not a date".into(),
-            })?);
-        }
-        Ok(out)
+        self.rows(
+            "strength_days",
+            "day",
+            "SELECT day FROM strength_days WHERE day >= ?1 AND day <= ?2 ORDER BY day",
+            [epoch_day(from), epoch_day(to)],
+            |row| {
+                let day = decode::int(col(row, 0)?, "day")?;
+                from_epoch_day(day).ok_or_else(|| "not a date".to_owned())
+            },
+        )
     }
 }
