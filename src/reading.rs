@@ -78,7 +78,7 @@ impl<'de> Deserialize<'de> for Contact {
     }
 }
 
-/// One RR interval as the strap sent it: a count of 1/1024 s (science.md §6, §8).
+/// One RR interval as the strap sent it: a count of 1/1024 s (docs/science.md §6, §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RrInterval(pub u16);

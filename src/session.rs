@@ -31,12 +31,12 @@ pub const ASSUMED_AGE: u8 = 40;
 #[derive(Debug, Clone)]
 pub struct ZonesInForce {
     pub table: ZoneTable,
-    /// E.g. "zones assume age 40: set [profile] age or max_hr in your config".
+    /// E.g. "zones assume age 40: set `[profile]` age or max_hr in your config".
     pub notes: Vec<String>,
 }
 
 /// The zones in force for these settings. `baseline_resting_hr` is the morning-check baseline,
-/// when one exists (it wins over `profile.resting_hr`, science.md §2).
+/// when one exists (it wins over `profile.resting_hr`, docs/science.md §2, §17).
 pub fn zones_in_force(
     settings: &Settings,
     baseline_resting_hr: Option<f64>,

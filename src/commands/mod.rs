@@ -1,5 +1,5 @@
 //! One thin function per subcommand: settings in, a source, the core and an output wired
-//! together, an [`AppError`](crate::error::AppError) or success out.
+//! together, an [`crate::error::AppError`] or success out.
 
 pub mod delete;
 pub mod export;

@@ -4,14 +4,14 @@
 //! [`Settings`] and never reads raw flags, environment variables or the config file itself.
 //!
 //! Two layers keep it testable: [`parse`] turns file text into a validated [`FileConfig`] (pure:
-//! no disk, no environment), and [`load`] finds and reads the file, then applies the flag and
+//! no disk, no environment), and [`load()`] finds and reads the file, then applies the flag and
 //! environment overrides gathered in [`ConfigInputs`]. `config.toml` at the repository root is
 //! the documented example; it parses to exactly the built-in defaults.
 //!
 //! One file per section, each with its settings type, defaults, allowed ranges and reader:
 //! [`profile`], [`device`], [`storage`], [`zones`], [`summary`], [`morning`], [`readiness`].
-//! Underneath: [`section`] (the generic TOML table reader), [`values`] (single-value checks),
-//! [`load`] (files and environment), [`error`].
+//! Underneath: `section` (the generic TOML table reader), `values` (single-value checks),
+//! [`mod@load`] (files and environment), [`error`].
 
 pub mod device;
 pub mod error;
@@ -111,7 +111,7 @@ pub struct FileConfig {
     pub summary: SummarySettings,
     pub morning: MorningSettings,
     /// `[storage] data_dir` as written: a leading `~` not yet expanded, a relative path not yet
-    /// resolved against the file's directory ([`load`] does both).
+    /// resolved against the file's directory ([`load()`] does both).
     pub data_dir: Option<PathBuf>,
 }
 

@@ -24,7 +24,7 @@ pub struct MorningSettings {
     /// How long a check records (`duration_seconds`, 60-600, default 180).
     pub duration: Duration,
     /// The first part, recorded but not used while the heart settles (`settle_seconds`,
-    /// 0-300, default 60; science.md §5).
+    /// 0-300, default 60; docs/science.md §5, §16).
     pub settle: Duration,
     /// `supine`, `seated` or `standing` (default `supine`): always the same one.
     pub posture: Posture,

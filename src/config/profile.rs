@@ -1,6 +1,6 @@
 //! `[profile]`: facts about the person wearing the strap (age, sex, measured HRmax and resting
 //! HR), with their allowed ranges. The type itself is the core's
-//! [`Profile`](crate::physiology::person::Profile).
+//! [`crate::physiology::person::Profile`].
 
 use std::ops::RangeInclusive;
 

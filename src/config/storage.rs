@@ -1,5 +1,5 @@
 //! `[storage]`: where talkzone keeps its data. The file's `data_dir` is only one of the places
-//! the data folder can come from; [`super::load`] resolves the others.
+//! the data folder can come from; [`super::load()`] resolves the others.
 
 use std::path::PathBuf;
 

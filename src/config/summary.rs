@@ -17,7 +17,8 @@ pub const MAX_GAP_SECONDS: RangeInclusive<f64> = 1.0..=600.0;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SummarySettings {
     /// A silence between two readings longer than this is a gap that counts as nothing
-    /// (`max_gap_seconds`, default 10): a dying strap must not inflate load (Runalyze #2219).
+    /// (`max_gap_seconds`, default 10): a dying strap (Runalyze #2219) must not have its last reading stretched over the silence
+    /// (docs/science.md §14).
     pub max_gap: Duration,
 }
 

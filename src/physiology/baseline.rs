@@ -7,7 +7,7 @@
 //! calendar dates, searched in the sorted checks, never an index offset, so any pattern of gaps
 //! works.
 //!
-//! Sources (shared/science.md §5):
+//! Sources (docs/science.md §5; talkzone's own rules: §17):
 //! - single days mean little (typical error ~10 % for resting HR, ~12 % for lnRMSSD; Buchheit
 //!   2014, Front Physiol 5:73); weekly averages carry the signal (Plews 2013, IJSPP 8:688), with
 //!   at least 3 valid days a week (Plews 2014): hence 7-day means over >= 3 checks;
@@ -66,7 +66,7 @@ pub struct DailyCheck {
 
 impl DailyCheck {
     /// The daily values of an accepted morning check: resting HR is the lowest 30-beat mean
-    /// (science.md §5: "say which you use"), HRV is lnRMSSD.
+    /// (docs/science.md §5: "say which you use"), HRV is lnRMSSD.
     pub fn from_metrics(date: NaiveDate, metrics: &HrvMetrics) -> Self {
         DailyCheck {
             date,

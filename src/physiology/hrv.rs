@@ -5,7 +5,7 @@
 //! intervals in milliseconds come in (from [`crate::reading::RrInterval::ms`], which is exact),
 //! numbers or a refusal go out; no clock, no disk, no terminal.
 //!
-//! Sources (shared/science.md):
+//! Sources (docs/science.md; the rule below, step by step: §16):
 //! - definitions (§6): Task Force of the ESC and NASPE 1996, Eur Heart J 17:354: RMSSD, lnRMSSD,
 //!   SDNN (sample SD, n-1), pNN50, mean NN, mean HR = 60000 / mean NN;
 //! - cleaning (§6): reject an interval outside 300-2000 ms or differing > 20 % from the previous
@@ -59,33 +59,30 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-/// Shortest plausible RR interval, ms (200 bpm). science.md §6.
+/// Shortest plausible RR interval, ms (200 bpm). docs/science.md §6, §11.
 pub const RR_MIN_MS: f64 = 300.0;
-/// Longest plausible RR interval, ms (30 bpm). science.md §6.
+/// Longest plausible RR interval, ms (30 bpm). docs/science.md §6, §11.
 pub const RR_MAX_MS: f64 = 2000.0;
 /// The largest accepted change against the previous accepted interval and against the local
-/// median, as a share of the reference (20 %: Malik-style filters, science.md §6).
+/// median, as a share of the reference (20 %: Malik-style filters, docs/science.md §6; its use against the median is talkzone's, §16).
 pub const MAX_RELATIVE_CHANGE: f64 = 0.20;
 /// Beats on each side of an interval in its local median (11 beats in all; the window of the
-/// median filter in Lipponen & Tarvainen 2019), and how far back the previous accepted interval
+/// median filter in Lipponen & Tarvainen 2019, docs/science.md §10), and how far back the previous accepted interval
 /// may lie to still count as the reference (see the module documentation).
 pub const MEDIAN_HALF_WINDOW: usize = 5;
 /// A successive difference larger than this (strictly) counts toward pNN50 (Task Force 1996).
 pub const PNN50_MS: f64 = 50.0;
 /// Consecutive NN beats in the window of [`HrvMetrics::resting_hr_lowest_30_beats`]. Firstbeat
-/// takes the lowest mean of 50 beats (science.md §5); 30 beats fit in the shortest check (60 s
+/// takes the lowest mean of 50 beats (docs/science.md §5, §16); 30 beats fit in the shortest check (60 s
 /// of clean RR hold at least 30 beats, since no NN interval is longer than 2 s).
 pub const RESTING_HR_BEATS: usize = 30;
 /// A morning check with a larger share of rejected intervals is refused. The product's rule:
-/// science.md §6 only says "refuse a reading with too many"; beyond a fifth of the beats the
+/// docs/science.md §6 only says "refuse a reading with too many" (the rule: §16); beyond a fifth of the beats the
 /// remaining ones no longer describe an undisturbed rest.
 pub const MAX_ARTIFACT_SHARE: f64 = 0.20;
 /// A morning check needs at least this many seconds of clean RR (sum of NN intervals): 60 s of
-/// lnRMSSD agrees with 5 min (Esco & Flatt 2014, ICC 0.98); 10 s does not (science.md §5).
+/// lnRMSSD agrees with 5 min (Esco & Flatt 2014, ICC 0.98); 10 s does not (docs/science.md §5).
 pub const MIN_CLEAN_S: f64 = 60.0;
-/// The default settling time dropped at the start of a morning check, seconds: the low end of
-/// science.md §5's "discard the first ~30-60 s while the heart settles".
-pub const DEFAULT_SETTLE_S: f64 = 30.0;
 
 /// What the cleaner made of one RR interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -271,7 +268,7 @@ fn classify(rr_ms: &[f64], medians: &[Option<f64>], i: usize, reference: Option<
     }
 }
 
-/// Time-domain HRV of one series (Task Force 1996, science.md §6).
+/// Time-domain HRV of one series (Task Force 1996, docs/science.md §6, §16).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct HrvMetrics {
     /// Mean of the NN intervals, ms.
@@ -292,7 +289,7 @@ pub struct HrvMetrics {
     /// 60000 x 30 / (the largest sum of 30 consecutive NN intervals). Consecutive in the NN
     /// series: a removed beat does not break the window (a mean rate is not a beat-to-beat
     /// difference). With fewer than 30 NN beats, the mean over all of them (= `mean_hr_bpm`).
-    /// This is the resting HR a morning check reports (science.md §5: "say which you use").
+    /// This is the resting HR a morning check reports (docs/science.md §5: "say which you use"; §16).
     pub resting_hr_lowest_30_beats: f64,
     /// NN intervals used.
     pub nn_count: usize,

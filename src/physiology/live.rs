@@ -7,15 +7,15 @@
 //! every view (the dashboard, the plain and JSON lines) only reads it, so the numbers on screen
 //! are the numbers of the physiology core.
 //!
-//! Time in zones follows the session summary's rules ([`super::summary`], docs/science.md §1
-//! and §13): a reading stands for the time until the next one (in the readings' own times, so a
+//! Time in zones follows the session summary's rules ([`super::summary`], docs/science.md
+//! §14): a reading stands for the time until the next one (in the readings' own times, so a
 //! replay adds up like the stored session), an interval longer than `max_gap` counts nothing,
 //! and a reading without a signal (HR 0, no skin contact) counts nothing. On top of that,
 //! paused time counts nothing: the interval running when the session is paused or resumed (at
 //! most one reading interval) is dropped too.
 //!
-//! The live RMSSD uses the morning check's RR cleaning ([`super::hrv::clean_rr`], docs/
-//! science.md §6) over the RR intervals of the last [`RR_WINDOW`] of reading time. Beats are
+//! The live RMSSD uses the morning check's RR cleaning ([`super::hrv::clean_rr`],
+//! docs/science.md §6, §16) over the RR intervals of the last [`RR_WINDOW`] of reading time. Beats are
 //! adjacent only within one run: a reading without a signal, a reading more than
 //! [`RUN_BREAK`] after the previous one (packets, hence beats, were missed) or a link change
 //! starts a new run; each run is cleaned on its own and nothing is differenced across runs.

@@ -1,7 +1,7 @@
 //! Training load: Banister's TRIMP (training impulse).
 //!
 //! Owns the TRIMP formula and the choices made when the person's data is incomplete. Pure:
-//! heart rates and durations in, a number out. Source (shared/science.md §7): Banister TRIMP =
+//! heart rates and durations in, a number out. Source (docs/science.md §7; the choices below: §14): Banister TRIMP =
 //! minutes x dHR x y, dHR = (HRex - HRrest) / (HRmax - HRrest), y = 0.64 e^(1.92 dHR) for men,
 //! 0.86 e^(1.67 dHR) for women, summed per sample interval.
 //!
@@ -43,7 +43,7 @@ impl TrimpCurve {
         }
     }
 
-    /// The weighting factor y at `d_hr` (Banister; science.md §7).
+    /// The weighting factor y at `d_hr` (Banister; docs/science.md §7).
     pub fn weight(self, d_hr: f64) -> f64 {
         let male = || 0.64 * (1.92 * d_hr).exp();
         let female = || 0.86 * (1.67 * d_hr).exp();

@@ -1,15 +1,25 @@
 //! The pure physiology core: what a heart rate means for the person wearing the strap.
 //!
+//! - [`person`]: who wears the strap (age, sex, measured heart rates) and the posture of their
+//!   morning check;
 //! - [`zones`]: the five talk-test zones and their thresholds in bpm, from one of three models
 //!   (ACSM %HRmax, Karvonen %HR reserve, or the person's own talk-test calibration);
+//! - [`live`]: the running numbers of a session while it is recorded (time in zones,
+//!   moderate-equivalent minutes, week progress, live RMSSD) and the cue toward the target zone;
 //! - [`summary`]: one recorded session -> time in zones, active / no-signal / gap time, class,
-//!   moderate-equivalent minutes, training load, recovery, a verdict in talk-test words;
+//!   moderate-equivalent minutes, training load, heart-rate recovery, a verdict in talk-test
+//!   words;
 //! - [`load`]: Banister TRIMP training load;
-//! - [`week`]: a Monday-to-Sunday week against the WHO 2020 guideline, hard and easy days.
+//! - [`week`]: a Monday-to-Sunday week against the WHO 2020 guideline, hard and easy days;
+//! - [`hrv`]: the morning check's RR cleaning and the Task Force 1996 HRV metrics, accept or
+//!   refuse;
+//! - [`baseline`]: the personal normal range of resting HR and lnRMSSD, 7-day means, slopes;
+//! - [`readiness`]: the day's verdict (ready, take it easy, scale back) from the markers, the
+//!   training load and how the person feels.
 //!
 //! Nothing here touches the clock, the disk, the terminal or Bluetooth: times come in the
 //! readings, "today" and "this week" come in as arguments, and every function is plain data in,
-//! plain data out. Sources for every number are in `shared/science.md` and cited where used.
+//! plain data out. Sources for every number are in `docs/science.md` and cited where used.
 
 pub mod baseline;
 pub mod hrv;

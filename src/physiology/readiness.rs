@@ -5,7 +5,7 @@
 //! [`Trend`] (see [`crate::physiology::baseline`]), per-day loads, hard dates and today's
 //! answers come in; no clock, no disk.
 //!
-//! Sources (shared/science.md):
+//! Sources (docs/science.md; talkzone's rules and their measured false-alarm rates: §18):
 //! - §5: weekly averages carry the signal, single days mean little (Plews 2013; Buchheit 2014);
 //!   overreaching raises morning HR (Dressendorfer 1985: +10 bpm when runners doubled their
 //!   mileage; Bosquet 2008 meta-analysis: a moderate rise, SMD 0.55) and lowers the 7-day
@@ -63,9 +63,9 @@ pub const CHRONIC_DAYS: u64 = 28;
 #[serde(default)]
 pub struct ReadinessConfig {
     /// `rhr_trending_up` needs a 14-day resting-HR slope above this, bpm per week (default
-    /// 1.0). The product's rule: science.md §5 gives the size of overload rises (Dressendorfer
-    /// 1985: +10 bpm over weeks of doubled mileage; Bosquet 2008: moderate) but no slope; 1 bpm
-    /// a week is a fifth of the commonly quoted (unsourced) "5 bpm above normal" per week.
+    /// 1.0). The product's rule: docs/science.md §5 gives the size of overload rises
+    /// (Dressendorfer 1985: +10 bpm over weeks of doubled mileage; Bosquet 2008: moderate) but
+    /// no rate of rise (§18).
     pub rhr_slope_bpm_per_week: f64,
     /// `rhr_trending_up` also needs the 7-day mean (without its highest morning) at least this
     /// far above the range mean, bpm (default 2.0): a real rise, not a recovery from a low

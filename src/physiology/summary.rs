@@ -5,13 +5,13 @@
 //!
 //! Accounting: each reading stands for the interval until the next one. An interval longer than
 //! `max_gap` (default 10 s) is a gap and counts for nothing: a strap that went silent (battery,
-//! radio) must not inflate load (shared/pitfalls.md, Runalyze #2219). The last reading counts
-//! nothing. A reading with HR 0 or contact "not detected" is "no signal": no zone, not active.
+//! radio; Runalyze #2219) must not have its last reading stretched over the silence
+//! (docs/science.md §14). The last reading counts nothing. A reading with HR 0 or contact "not detected" is "no signal": no zone, not active.
 //! Contact "not supported" counts as a signal (optical sensors cannot tell; nothing better is
 //! known). So `time in zones + no signal + gaps = duration`, exactly (kept in integer
 //! nanoseconds).
 //!
-//! Sources (shared/science.md):
+//! Sources (docs/science.md; talkzone's own rules: §14):
 //! - zones and talk-test wording: ACSM, Garber 2011 Table 1; CDC (§1);
 //! - moderate-equivalent minutes, 1 vigorous min = 2 moderate min: WHO 2020 (Bull et al., BJSM
 //!   54:1451) and the US Physical Activity Guidelines, 2nd ed. (§4);

@@ -5,7 +5,7 @@
 //! as [`SessionDigest`]s already stamped with their local start (the caller converts from UTC
 //! with the person's time zone), and the week is named by its Monday; no clock is read.
 //!
-//! Sources (shared/science.md):
+//! Sources (docs/science.md; talkzone's own rules: §15):
 //! - WHO 2020 (Bull et al., BJSM 54:1451): 150-300 min moderate a week, or 75-150 min vigorous,
 //!   or an equivalent mix; more gives extra benefit; muscle strengthening on >= 2 days (§4);
 //! - 1 vigorous minute = 2 moderate minutes: US Physical Activity Guidelines, 2nd ed. (§4);

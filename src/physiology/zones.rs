@@ -4,7 +4,7 @@
 //! turning a person's numbers into thresholds ([`ZoneModel`]). Pure: the inputs (profile values,
 //! the morning-check baseline, the `[zones]` settings) are passed in; nothing is read here.
 //!
-//! Sources (shared/science.md):
+//! Sources (docs/science.md; talkzone's own rules: §13):
 //! - categories, %HRmax and %HRR bands: ACSM, Garber et al. 2011, MSSE 43:1334, Table 1 (§1);
 //! - talk-test wording: CDC, "Measuring physical activity intensity" (§1);
 //! - HRmax: Tanaka 2001 (208 - 0.7 x age), Gellish 2007 (207 - 0.7 x age), Fox (220 - age; no
@@ -208,7 +208,7 @@ impl fmt::Display for ZoneModel {
 }
 
 /// A formula predicting HRmax from age (`[zones] hrmax_formula`), used when no measured
-/// `profile.max_hr` is set (science.md §2).
+/// `profile.max_hr` is set (docs/science.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HrMaxFormula {
@@ -314,7 +314,7 @@ pub struct PersonInputs {
     /// `profile.resting_hr`.
     pub resting_hr: Option<u16>,
     /// The resting heart rate from the person's own morning checks, when there are enough of
-    /// them; it wins over `profile.resting_hr` (science.md §2). Ignored unless finite and > 0.
+    /// them; it wins over `profile.resting_hr` (docs/science.md §2, §17). Ignored unless finite and > 0.
     pub baseline_resting_hr: Option<f64>,
 }
 
@@ -501,7 +501,7 @@ pub fn zone_table(cfg: &ZoneConfig, person: &PersonInputs) -> Result<ZoneTable, 
 /// The talk-test model's starts of light, moderate, vigorous and near max.
 ///
 /// - Vigorous starts at `talk_ok_max_hr`: the last positive talk-test stage sits at or just
-///   below VT1 (Persinger 2004; Foster 2009), so it is the top of moderate (science.md §3).
+///   below VT1 (Persinger 2004; Foster 2009), so it is the top of moderate (docs/science.md §3, §13).
 /// - Near max starts at `cannot_talk_hr`: the first negative stage lies above VT1, toward VT2.
 /// - Light starts at `light_min_hr`, default 0.8 x `talk_ok_max_hr`.
 /// - Moderate starts at `moderate_min_hr`, default halfway between the light start and

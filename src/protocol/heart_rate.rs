@@ -1,5 +1,5 @@
 //! Bit-exact decoding and encoding of the Heart Rate Measurement characteristic (0x2A37),
-//! Bluetooth SIG Heart Rate Service 1.0 (see shared/science.md §8).
+//! Bluetooth SIG Heart Rate Service 1.0 (see docs/science.md §8).
 //!
 //! Pure: bytes in, a [`Measurement`] or a typed [`DecodeError`] out. Never panics on any input
 //! (a property test feeds it arbitrary bytes). Encoding exists for the simulator, the strap

@@ -1,8 +1,8 @@
 //! Everything that yields heart-rate data: a BLE strap ([`ble`]), a raw capture file played back
 //! ([`replay`]) and the built-in workout simulator ([`simulator`]).
 //!
-//! Every source sends the same [`SourceEvent`](crate::event::SourceEvent)s into one channel: raw packets stamped with their
-//! receive time, and link changes. Decoding into a [`crate::reading::Reading`] happens once,
+//! Every source sends the same events ([`crate::event::SourceEvent`]) into one channel: raw
+//! packets stamped with their receive time, and link changes. Decoding into a [`crate::reading::Reading`] happens once,
 //! downstream, in [`crate::pipeline`], so a replayed or simulated packet takes exactly the path a
 //! strap's packet takes.
 

@@ -17,23 +17,23 @@
 //! Heart rate lags a ramp by slope x time constant, so the warm-up ends near 112 bpm and the
 //! cool-down, aimed at 88, ends near 95 bpm.
 //!
-//! For a 35-year-old (Tanaka HRmax 208 - 0.7 x 35 ~ 183 bpm, science.md §2) moderate sits at
-//! ~72 %HRmax and vigorous at ~90 %HRmax (ACSM categories, science.md §1).
+//! For a 35-year-old (Tanaka HRmax 208 - 0.7 x 35 ~ 183 bpm, docs/science.md §2) moderate sits at
+//! ~72 %HRmax and vigorous at ~90 %HRmax (ACSM categories, docs/science.md §1; the whole model: §19).
 //!
 //! # The beat model
 //! - Heart rate follows the setpoint with first-order kinetics (time constant 30 s rising, 40 s
 //!   falling: general exercise physiology, HR on-kinetics are faster than recovery), so changes of
 //!   intensity are exponential, never steps. A slow random wander (SD ~1.5 bpm) rides on top.
 //! - Beat by beat: RR = 60000 / HR + RSA + noise. Respiratory sinus arrhythmia (Task Force 1996,
-//!   Eur Heart J 17:354, science.md §6: the high-frequency band is breathing-driven) is a sine at
+//!   Eur Heart J 17:354, docs/science.md §6: the high-frequency band is breathing-driven) is a sine at
 //!   the breathing rate, 0.22 Hz at 75 bpm rising to 0.5 Hz at 165 bpm, with an amplitude of
 //!   +-50 ms at 75 bpm shrinking exponentially to +-3 ms at 165 bpm (vagal withdrawal with
 //!   intensity). Gaussian noise of SD 3 ms is added. RR is clamped to 300-2000 ms, the plausible
-//!   range of science.md §6, and quantised to 1/1024 s (science.md §8).
+//!   range of docs/science.md §11, and quantised to 1/1024 s (docs/science.md §8).
 //! - Beats are continuous: each starts where the last ended, on the 1/1024 s grid, so the sum of
 //!   all RR sent equals the time of the last beat exactly.
 //!
-//! # The packets (science.md §8, like a Polar H10)
+//! # The packets (docs/science.md §8, like a Polar H10)
 //! Packet n (n = 1, 2, ...) goes out at n seconds and carries the RR of the beats that ended in
 //! ((n-1) s, n s], oldest first (0 to 3 of them). HR = round(60000 / mean of those RR), or of the
 //! last beat when none ended. Contact detected, uint8 HR, RR flag always set. Every 10th packet
@@ -61,14 +61,14 @@ const WANDER_SD_BPM: f64 = 1.5;
 const WANDER_TAU_S: f64 = 60.0;
 /// Beat-to-beat measurement noise, ms (SD).
 const NOISE_SD_MS: f64 = 3.0;
-/// RR bounds, ms (science.md §6 plausibility range).
+/// RR bounds, ms (docs/science.md §11 plausibility range).
 const RR_MIN_MS: f64 = 300.0;
 const RR_MAX_MS: f64 = 2000.0;
 /// Energy expended per second per bpm, kJ.
 const KJ_PER_S_PER_BPM: f64 = 0.0015;
 /// Energy rides in every this many packets.
 const ENERGY_EVERY: u64 = 10;
-/// Units of an RR interval per second (1/1024 s, science.md §8).
+/// Units of an RR interval per second (1/1024 s, docs/science.md §8).
 const TICKS_PER_S: u64 = 1024;
 
 /// One part of a workout: the HR setpoint moves linearly from `start_bpm` to `end_bpm` over

@@ -3,7 +3,7 @@
 //! ([`super::transport`]) feeds it inputs stamped with a monotonic `now` and carries out the
 //! actions it returns. That is what lets it be tested without a radio.
 //!
-//! Rules (shared/ble-testing.md, shared/pitfalls.md):
+//! Rules (docs/ble-testing.md §6):
 //! - btleplug's notification stream never ends on a disconnect, and straps on Linux can go silent
 //!   without one (OpenHRV #39, bluepy #53). So a link is lost either when the adapter reports
 //!   `DeviceDisconnected` **and** the device really is disconnected, or when no packet arrived for

@@ -2,7 +2,7 @@
 //! full-screen mode ([`TerminalGuard`], [`install_panic_hook`]) and reading keys and resizes
 //! ([`key_from_crossterm`], [`spawn_input_reader`]).
 //!
-//! The terminal is restored on every exit path (shared/pitfalls.md): the guard's `Drop` leaves
+//! The terminal is restored on every exit path: the guard's `Drop` leaves
 //! raw mode and the alternate screen, and the panic hook does the same before the panic message
 //! is printed, so the message lands on the normal screen, readable. Restoring happens once:
 //! whichever of the two comes first does it.
