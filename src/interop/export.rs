@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::{imported_reading, ExportMeta, ImportError};
-use crate::protocol::capture::format_time;
+use crate::protocol::capture::{format_time, reading_json};
 use crate::reading::{Reading, RrInterval};
 
 /// The CSV header line.
@@ -102,14 +102,7 @@ pub fn export_json(meta: &ExportMeta, readings: &[Reading]) -> Value {
         "start": format_time(meta.start),
         "sport": meta.sport,
         "laps": laps.into_iter().map(format_time).collect::<Vec<_>>(),
-        "readings": readings.iter().map(|r| json!({
-            "t": format_time(r.t),
-            "hr": r.hr,
-            "contact": r.contact,
-            "energy_kj": r.energy_kj,
-            "rr_ms": r.rr_ms(),
-            "rr_raw": r.rr,
-        })).collect::<Vec<_>>(),
+        "readings": readings.iter().map(reading_json).collect::<Vec<_>>(),
     })
 }
 

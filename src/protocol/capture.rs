@@ -36,6 +36,20 @@ pub fn packet_line(p: &Packet) -> String {
     json!({"t": format_time(p.t), "hex": to_hex(&p.bytes)}).to_string()
 }
 
+/// The JSON object of a reading, as `live --json` and `export --format json` write it: `t`,
+/// `hr`, `contact` (`null` / `false` / `true`), `energy_kj`, `rr_ms` (exact milliseconds) and
+/// `rr_raw` (the strap's 1/1024 s units).
+pub fn reading_json(r: &crate::reading::Reading) -> Value {
+    json!({
+        "t": format_time(r.t),
+        "hr": r.hr,
+        "contact": r.contact,
+        "energy_kj": r.energy_kj,
+        "rr_ms": r.rr_ms(),
+        "rr_raw": r.rr,
+    })
+}
+
 /// The JSON object describing a link change (shared by captures and `--json` output).
 pub fn link_event_json(t: DateTime<Utc>, event: &LinkEvent) -> Value {
     let mut v = Map::new();

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::physiology::summary::has_signal;
 use crate::physiology::zones::ZoneTable;
 use crate::pipeline::Output;
-use crate::protocol::capture::{format_time, link_event_json};
+use crate::protocol::capture::{format_time, link_event_json, reading_json};
 use crate::protocol::heart_rate::to_hex;
 
 /// The JSON object for one pipeline output; with `zones`, readings carry `zone` (the talk-test
@@ -16,15 +16,8 @@ use crate::protocol::heart_rate::to_hex;
 pub fn output(o: &Output, zones: Option<&ZoneTable>) -> Value {
     match o {
         Output::Reading(r) => {
-            let mut v = json!({
-                "t": format_time(r.t),
-                "hr": r.hr,
-                "contact": r.contact,
-                "energy_kj": r.energy_kj,
-                "rr_ms": r.rr_ms(),
-                "rr_raw": r.rr,
-                "source": r.source,
-            });
+            let mut v = reading_json(r);
+            v["source"] = json!(r.source);
             if let Some(z) = zones {
                 v["zone"] = json!(has_signal(r).then(|| z.zone_of(f64::from(r.hr)).id()));
             }

@@ -12,7 +12,7 @@ use crate::physiology::zones::{TalkZone, ZoneTable};
 use crate::reading::Reading;
 
 use super::axis::{self, Scale};
-use super::svg::{hex, num, tint, Svg};
+use super::svg::{hex, num, tint, Svg, INK};
 use super::trace::{trace, Trace};
 use super::zone_colour;
 
@@ -31,7 +31,6 @@ const LABEL_HEIGHT: f64 = 32.0;
 /// Sessions up to this long get a minutes axis; longer ones hours (h:mm).
 const MINUTES_AXIS_MAX_S: f64 = 3.0 * 3600.0;
 
-const INK: &str = "#1f2933";
 const MUTED: &str = "#52606d";
 const LINE: &str = "#1b2430";
 const BLANK: &str = "#7b8794";
@@ -309,17 +308,7 @@ fn draw_axes(svg: &mut Svg, time: &TimeAxis, x: &Scale, y: &Scale) {
         time.title(),
         &[("text-anchor", "middle".into()), ("fill", INK.into())],
     );
-    let (ax, ay) = (20.0, (Y0 + Y1) / 2.0);
-    svg.text(
-        "axis-title",
-        (ax, ay),
-        "heart rate (bpm)",
-        &[
-            ("text-anchor", "middle".into()),
-            ("fill", INK.into()),
-            ("transform", format!("rotate(-90 {} {})", num(ax), num(ay))),
-        ],
-    );
+    svg.y_axis_title((20.0, (Y0 + Y1) / 2.0), "heart rate (bpm)");
     svg.end_group();
 }
 

@@ -11,6 +11,9 @@ use std::fmt::Write as _;
 const FONT: &str = "Helvetica, Arial, sans-serif";
 
 /// An SVG document being written, in pixels, origin top left.
+/// The text colour of every plot.
+pub(super) const INK: &str = "#1f2933";
+
 pub(super) struct Svg {
     out: String,
     open_groups: usize,
@@ -136,6 +139,20 @@ impl Svg {
         self.out.push('>');
         self.out.push_str(&escape(text));
         self.out.push_str("</text>\n");
+    }
+
+    /// A vertical axis title centred on `(x, y)`, read bottom to top.
+    pub(super) fn y_axis_title(&mut self, (x, y): (f64, f64), title: &str) {
+        self.text(
+            "axis-title",
+            (x, y),
+            title,
+            &[
+                ("text-anchor", "middle".into()),
+                ("fill", INK.into()),
+                ("transform", format!("rotate(-90 {} {})", num(x), num(y))),
+            ],
+        );
     }
 
     /// A short message in a white box centred on `(cx, cy)`, at most `max_width` wide ("no

@@ -13,7 +13,7 @@ use crate::physiology::baseline::{Trend, TrendRow, TrendToday, WINDOW_DAYS};
 use crate::physiology::zones::TalkZone;
 
 use super::axis::{self, Scale};
-use super::svg::{hex, num, tint, Svg};
+use super::svg::{hex, num, tint, Svg, INK};
 use super::zone_colour;
 
 const WIDTH: f64 = 960.0;
@@ -27,7 +27,6 @@ const PANELS: [(f64, f64); 2] = [(102.0, 314.0), (358.0, 570.0)];
 /// just under three checks); a longer stretch breaks it.
 const MAX_BRIDGED_DAYS: i64 = 3;
 
-const INK: &str = "#1f2933";
 const MUTED: &str = "#52606d";
 const GRID: &str = "#e4e7eb";
 const FRAME: &str = "#9aa5b1";

@@ -11,7 +11,7 @@ use crate::physiology::week::WeekSummary;
 use crate::physiology::zones::TalkZone;
 
 use super::axis::{self, Scale};
-use super::svg::{hex, num, Svg};
+use super::svg::{hex, num, Svg, INK};
 use super::zone_colour;
 
 const WIDTH: f64 = 960.0;
@@ -25,7 +25,6 @@ const Y1: f64 = 396.0;
 /// A bar's width as a share of its day's slot.
 const BAR_SHARE: f64 = 0.56;
 
-const INK: &str = "#1f2933";
 const MUTED: &str = "#52606d";
 
 /// Draws `week`: one stacked bar per day, easiest zone at the bottom, the day's
@@ -97,17 +96,7 @@ pub fn week_svg(week: &WeekSummary) -> String {
             &[("text-anchor", "end".into())],
         );
     }
-    let (ax, ay) = (20.0, (Y0 + Y1) / 2.0);
-    svg.text(
-        "axis-title",
-        (ax, ay),
-        "minutes of heart-rate time",
-        &[
-            ("text-anchor", "middle".into()),
-            ("fill", INK.into()),
-            ("transform", format!("rotate(-90 {} {})", num(ax), num(ay))),
-        ],
-    );
+    svg.y_axis_title((20.0, (Y0 + Y1) / 2.0), "minutes of heart-rate time");
     svg.end_group();
 
     svg.group("bars", &[("stroke", "#ffffff".into())]);
