@@ -28,9 +28,9 @@ fn day_of_readings() -> Vec<Reading> {
             let hr = 55 + (i * 7 % 96) as u16;
             let rr_raw = (60.0 * 1024.0 / f64::from(hr)) as u16;
             let rr = if hr >= 90 {
-                vec![RrInterval(rr_raw), RrInterval(rr_raw + 3)]
+                vec![RrInterval::Ticks(rr_raw), RrInterval::Ticks(rr_raw + 3)]
             } else {
-                vec![RrInterval(rr_raw)]
+                vec![RrInterval::Ticks(rr_raw)]
             };
             Reading {
                 t: start + chrono::Duration::seconds(i as i64),

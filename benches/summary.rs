@@ -28,7 +28,7 @@ fn day_of_readings() -> Vec<Reading> {
                     Contact::Detected
                 },
                 energy_kj: None,
-                rr: vec![RrInterval(rr_raw), RrInterval(rr_raw + 3)],
+                rr: vec![RrInterval::Ticks(rr_raw), RrInterval::Ticks(rr_raw + 3)],
                 source: Source::Ble,
             }
         })

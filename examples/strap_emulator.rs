@@ -167,7 +167,7 @@ impl Default for Scenario {
             contact: Contact::Detected,
             energy_kj: None,
             rr_present: true,
-            rr: vec![RrInterval(853)],
+            rr: vec![RrInterval::Ticks(853)],
         };
         Scenario {
             actions: vec![Action::Send(encode(&steady))],
@@ -313,7 +313,7 @@ fn measurement(obj: &Map<String, Value>, at: &str) -> Result<Measurement, String
         Some(Value::Array(items)) => Some(
             items
                 .iter()
-                .map(|v| u16_value(v, "each \"rr\" value").map(RrInterval))
+                .map(|v| u16_value(v, "each \"rr\" value").map(RrInterval::Ticks))
                 .collect::<Result<Vec<_>, _>>()?,
         ),
         Some(_) => return Err(format!("{at}: \"rr\" must be an array of raw 1/1024 s")),

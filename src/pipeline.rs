@@ -74,7 +74,7 @@ mod tests {
                 hr: 72,
                 contact: Contact::Detected,
                 energy_kj: None,
-                rr: vec![RrInterval(340), RrInterval(748)],
+                rr: vec![RrInterval::Ticks(340), RrInterval::Ticks(748)],
                 source: Source::Replay,
             })
         );

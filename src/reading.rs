@@ -78,28 +78,96 @@ impl<'de> Deserialize<'de> for Contact {
     }
 }
 
-/// One RR interval as the strap sent it: a count of 1/1024 s (docs/science.md §6, §8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct RrInterval(pub u16);
+/// One RR interval, kept exactly in the unit its source counted it in (docs/science.md §6, §8):
+/// 1/1024 s from a strap's Heart Rate Measurement, whole milliseconds from a FIT file's `hrv`
+/// messages. Converting one into the other would round (500 ms is not a whole number of
+/// 1/1024 s), so neither is converted; [`RrInterval::ms`] is exact for both.
+///
+/// Two intervals are equal when they last exactly as long, whatever their units
+/// (`Ticks(1024) == Millis(1000)`): what a comparison of readings asks is the same heartbeat.
+#[derive(Debug, Clone, Copy)]
+pub enum RrInterval {
+    /// A count of 1/1024 s, as the Heart Rate Measurement characteristic carries it.
+    Ticks(u16),
+    /// Whole milliseconds, as FIT `hrv` messages carry them.
+    Millis(u16),
+}
+
+/// The unit of an [`RrInterval`]'s raw value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RrUnit {
+    /// 1/1024 s.
+    Ticks,
+    /// 1 ms.
+    Millis,
+}
+
+impl RrUnit {
+    /// The id in JSON (`rr_unit`): `"1/1024 s"` or `"ms"`.
+    pub fn id(self) -> &'static str {
+        match self {
+            RrUnit::Ticks => "1/1024 s",
+            RrUnit::Millis => "ms",
+        }
+    }
+}
 
 impl RrInterval {
-    /// The interval in milliseconds, exactly: raw x 1000 / 1024 (Task Force 1996 units).
-    /// 1000/1024 = 0.9765625 is a dyadic fraction, so the result is exact in `f64`.
+    /// The interval in milliseconds, exactly: ticks x 1000 / 1024 (1000/1024 = 0.9765625 is a
+    /// dyadic fraction, so the result is exact in `f64`), or the milliseconds themselves.
     pub fn ms(self) -> f64 {
-        f64::from(self.0) * 1000.0 / 1024.0
+        match self {
+            RrInterval::Ticks(t) => f64::from(t) * 1000.0 / 1024.0,
+            RrInterval::Millis(m) => f64::from(m),
+        }
     }
 
-    /// The nearest raw value for a duration in milliseconds (for the simulator and tests).
-    /// Saturates at the u16 range.
+    /// The raw count, in [`RrInterval::unit`]s.
+    pub fn raw(self) -> u16 {
+        match self {
+            RrInterval::Ticks(v) | RrInterval::Millis(v) => v,
+        }
+    }
+
+    /// The unit of [`RrInterval::raw`].
+    pub fn unit(self) -> RrUnit {
+        match self {
+            RrInterval::Ticks(_) => RrUnit::Ticks,
+            RrInterval::Millis(_) => RrUnit::Millis,
+        }
+    }
+
+    /// The nearest count of 1/1024 s for a duration in milliseconds (for the simulator and
+    /// tests). Saturates at the u16 range.
     pub fn from_ms(ms: f64) -> Self {
         let raw = (ms * 1024.0 / 1000.0).round();
-        RrInterval(raw.clamp(0.0, f64::from(u16::MAX)) as u16)
+        RrInterval::Ticks(raw.clamp(0.0, f64::from(u16::MAX)) as u16)
+    }
+}
+
+impl PartialEq for RrInterval {
+    fn eq(&self, other: &Self) -> bool {
+        self.ms() == other.ms()
+    }
+}
+
+impl Eq for RrInterval {}
+
+impl std::hash::Hash for RrInterval {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.ms().to_bits().hash(state);
+    }
+}
+
+/// As its raw count (see [`RrInterval::unit`] for what it counts).
+impl Serialize for RrInterval {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.raw().serialize(s)
     }
 }
 
 /// One decoded heart-rate measurement with its receive time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reading {
     /// When the packet arrived (UTC wall clock; a replay keeps the capture's times).
     pub t: DateTime<Utc>,
@@ -120,6 +188,15 @@ impl Reading {
     pub fn rr_ms(&self) -> Vec<f64> {
         self.rr.iter().map(|r| r.ms()).collect()
     }
+
+    /// The unit of this reading's RR values, when they are not the strap's 1/1024 s (a
+    /// reading's RR all come from one source).
+    pub fn rr_unit_if_not_ticks(&self) -> Option<RrUnit> {
+        self.rr
+            .iter()
+            .map(|r| r.unit())
+            .find(|u| *u != RrUnit::Ticks)
+    }
 }
 
 #[cfg(test)]
@@ -127,11 +204,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rr_ms_is_exact() {
-        assert_eq!(RrInterval(1024).ms(), 1000.0);
-        assert_eq!(RrInterval(1).ms(), 0.9765625);
-        assert_eq!(RrInterval(820).ms(), 800.78125);
-        assert_eq!(RrInterval::from_ms(800.78125), RrInterval(820));
+    fn rr_ms_is_exact_in_either_unit() {
+        assert_eq!(RrInterval::Ticks(1024).ms(), 1000.0);
+        assert_eq!(RrInterval::Ticks(1).ms(), 0.9765625);
+        assert_eq!(RrInterval::Ticks(820).ms(), 800.78125);
+        assert_eq!(RrInterval::from_ms(800.78125), RrInterval::Ticks(820));
+        assert_eq!(RrInterval::Millis(501).ms(), 501.0);
+        // The same heartbeat in two units is equal; 501 ms has no exact tick count.
+        assert_eq!(RrInterval::Ticks(1024), RrInterval::Millis(1000));
+        assert_ne!(RrInterval::from_ms(501.0), RrInterval::Millis(501));
+        assert_eq!(RrInterval::Millis(501).raw(), 501);
+        assert_eq!(RrInterval::Millis(501).unit(), RrUnit::Millis);
+        assert_eq!(
+            serde_json::to_string(&RrInterval::Millis(501)).unwrap(),
+            "501"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use talkzone::interop::{
     export_csv, export_json, export_tcx, import_bytes, import_csv, ExportMeta, FileFormat,
     ImportError, ImportedActivity, ImportedFile,
 };
-use talkzone::reading::{Contact, Reading, RrInterval, Source};
+use talkzone::reading::{Contact, Reading, RrInterval, RrUnit, Source};
 
 fn real_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -237,14 +237,21 @@ fn fit_rr_intervals_are_all_kept_in_order() {
         let a = the_activity(&file);
         let rr: Vec<RrInterval> = a.readings.iter().flat_map(|r| r.rr.clone()).collect();
         assert_eq!(rr.len(), count, "{name}: RR count");
-        // FIT stores whole ms; talkzone 1/1024 s: each value moves by less than 0.5 ms.
+        // FIT stores whole ms, and talkzone keeps them so: the sum is exact.
         let sum: f64 = rr.iter().map(|r| r.ms()).sum();
         assert!(
             (sum - f64::from(sum_ms)).abs() <= 0.5 * count as f64,
             "{name}: RR sum {sum} vs {sum_ms}"
         );
+        assert_eq!(sum, f64::from(sum_ms), "{name}: RR sum exact");
+        assert!(rr.iter().all(|r| r.unit() == RrUnit::Millis), "{name}");
         for (got, want) in rr.iter().zip(first) {
-            assert_eq!(*got, RrInterval::from_ms(f64::from(want)), "{name}");
+            assert_eq!(
+                *got,
+                RrInterval::Millis(want),
+                "{name}: kept in whole ms, exactly"
+            );
+            assert_eq!(got.raw(), want, "{name}");
         }
         // Beats end after the first record's time, so the first reading has none.
         assert!(a.readings[0].rr.is_empty(), "{name}");
@@ -410,7 +417,13 @@ fn real_fit_through_csv_and_json_keeps_rr_exactly() {
         assert_eq!(j["hr"], r.hr);
         assert_eq!(j["contact"], serde_json::Value::Null);
         let raw: Vec<u16> = serde_json::from_value(j["rr_raw"].clone()).expect("rr_raw");
-        assert_eq!(raw, r.rr.iter().map(|x| x.0).collect::<Vec<_>>());
+        assert_eq!(raw, r.rr.iter().map(|x| x.raw()).collect::<Vec<_>>());
+        // FIT RR are whole milliseconds, and say so.
+        if r.rr.is_empty() {
+            assert!(j.get("rr_unit").is_none());
+        } else {
+            assert_eq!(j["rr_unit"], "ms");
+        }
     }
 }
 
@@ -454,7 +467,7 @@ fn arb_session() -> impl Strategy<Value = (ExportMeta, Vec<Reading>)> {
                         hr,
                         contact,
                         energy_kj,
-                        rr: rr.into_iter().map(RrInterval).collect(),
+                        rr: rr.into_iter().map(RrInterval::Ticks).collect(),
                         source: Source::Ble,
                     }
                 })
@@ -532,7 +545,7 @@ proptest! {
             prop_assert_eq!(Contact::from_option(j["contact"].as_bool()), r.contact);
             prop_assert_eq!(j["energy_kj"].as_u64(), r.energy_kj.map(u64::from));
             let raw: Vec<u16> = serde_json::from_value(j["rr_raw"].clone()).expect("rr_raw");
-            prop_assert_eq!(raw, r.rr.iter().map(|x| x.0).collect::<Vec<_>>());
+            prop_assert_eq!(raw, r.rr.iter().map(|x| x.raw()).collect::<Vec<_>>());
             let ms: Vec<f64> = serde_json::from_value(j["rr_ms"].clone()).expect("rr_ms");
             prop_assert_eq!(ms, r.rr_ms());
         }

@@ -10,10 +10,12 @@
 //!   intervals in milliseconds separated by spaces, empty when there are none. The strap's
 //!   unit is 1/1024 s, and raw x 1000 / 1024 is a dyadic fraction with at most 7 decimals,
 //!   which Rust prints exactly (shortest round-trip form), so `800.78125` reads back as raw 820
-//!   with no loss. Skin contact and energy are not in the CSV (use JSON).
+//!   with no loss; RR imported from a FIT file are whole milliseconds and print as such. Skin
+//!   contact and energy are not in the CSV (use JSON).
 //! - JSON: `{start, sport, laps, readings: [{t, hr, contact, energy_kj, rr_ms, rr_raw}]}`,
 //!   reading keys as in `--json` output (without `source`); `rr_raw` carries the exact raw
-//!   values, `rr_ms` the same in milliseconds.
+//!   values in the source's unit (1/1024 s; whole ms with `"rr_unit": "ms"` on readings whose
+//!   RR came from a FIT file), `rr_ms` the same in milliseconds.
 //! - [`import_csv`] reads exactly what [`export_csv`] writes; its readings are marked as
 //!   imported, with contact unknown and no energy (the CSV does not carry them).
 
@@ -86,12 +88,16 @@ pub fn import_csv(text: &str) -> Result<Vec<Reading>, ImportError> {
     Ok(readings)
 }
 
-/// An RR value in milliseconds back to its raw 1/1024 s count, only if exact.
+/// An RR value in milliseconds back to an exact interval: whole milliseconds (a FIT file's unit)
+/// or an exact count of 1/1024 s (a strap's); anything else is not one talkzone wrote.
 fn rr_from_ms(s: &str) -> Option<RrInterval> {
     let ms: f64 = s.parse().ok()?;
-    let raw = ms * 1024.0 / 1000.0;
-    (raw.is_finite() && raw >= 0.0 && raw <= f64::from(u16::MAX) && raw.fract() == 0.0)
-        .then_some(RrInterval(raw as u16))
+    let in_range = |v: f64| v.is_finite() && v >= 0.0 && v <= f64::from(u16::MAX);
+    if in_range(ms) && ms.fract() == 0.0 {
+        return Some(RrInterval::Millis(ms as u16));
+    }
+    let ticks = ms * 1024.0 / 1000.0;
+    (in_range(ticks) && ticks.fract() == 0.0).then_some(RrInterval::Ticks(ticks as u16))
 }
 
 /// The session with its readings as JSON (see the module doc).
@@ -118,7 +124,11 @@ mod tests {
             hr: 72,
             contact: Contact::Detected,
             energy_kj: Some(12),
-            rr: vec![RrInterval(820), RrInterval(1024), RrInterval(1)],
+            rr: vec![
+                RrInterval::Ticks(820),
+                RrInterval::Ticks(1024),
+                RrInterval::Ticks(1),
+            ],
             source: Source::Ble,
         }
     }
@@ -138,8 +148,8 @@ mod tests {
     #[test]
     fn every_raw_rr_prints_exactly() {
         for raw in 0..=u16::MAX {
-            let s = RrInterval(raw).ms().to_string();
-            assert_eq!(rr_from_ms(&s), Some(RrInterval(raw)), "{s}");
+            let s = RrInterval::Ticks(raw).ms().to_string();
+            assert_eq!(rr_from_ms(&s), Some(RrInterval::Ticks(raw)), "{s}");
         }
     }
 

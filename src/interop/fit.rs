@@ -33,8 +33,8 @@
 //!   attached to the first reading at or after the beat's end, as a BLE strap reports the RR
 //!   intervals that ended since its previous packet. The watch keeps logging RR after its last
 //!   HR record (there, 18 s more): those beats go to the last reading, so every RR is kept, in
-//!   order. Each value is converted from whole milliseconds to the nearest 1/1024 s (error
-//!   < 0.5 ms).
+//!   order. Each value is kept exactly, in whole milliseconds ([`RrInterval::Millis`]), so
+//!   HRV and DFA alpha1 of an imported session are those of the file's own numbers.
 //! - **One activity per file**, also for multisport files: a FIT activity file is one workout
 //!   (one `activity` message), and its `session` messages are legs of it, including short
 //!   `transition` legs (7 sessions, one of 4 s, in activity-large-fenxi2-multisport.fit). All
@@ -293,7 +293,7 @@ fn attach_rr(readings: &mut [Reading], rr_ms: &[u16]) {
         while at < last && beat_end.map_or(true, |end| readings[at].t < end) {
             at += 1;
         }
-        readings[at].rr.push(RrInterval::from_ms(f64::from(ms)));
+        readings[at].rr.push(RrInterval::Millis(ms));
     }
 }
 
@@ -428,7 +428,7 @@ mod tests {
         attach_rr(&mut rs, &[500, 500, 600, 600, 700]);
         let counts: Vec<usize> = rs.iter().map(|r| r.rr.len()).collect();
         assert_eq!(counts, [0, 2, 3]);
-        assert_eq!(rs[1].rr[0], RrInterval::from_ms(500.0));
+        assert_eq!(rs[1].rr[0], RrInterval::Millis(500));
         attach_rr(&mut [], &[500]);
     }
 

@@ -38,16 +38,21 @@ pub fn packet_line(p: &Packet) -> String {
 
 /// The JSON object of a reading, as `live --json` and `export --format json` write it: `t`,
 /// `hr`, `contact` (`null` / `false` / `true`), `energy_kj`, `rr_ms` (exact milliseconds) and
-/// `rr_raw` (the strap's 1/1024 s units).
+/// `rr_raw` (the source's own counts: the strap's 1/1024 s; whole milliseconds, with
+/// `"rr_unit": "ms"`, for RR imported from a FIT file).
 pub fn reading_json(r: &crate::reading::Reading) -> Value {
-    json!({
+    let mut v = json!({
         "t": format_time(r.t),
         "hr": r.hr,
         "contact": r.contact,
         "energy_kj": r.energy_kj,
         "rr_ms": r.rr_ms(),
         "rr_raw": r.rr,
-    })
+    });
+    if let Some(unit) = r.rr_unit_if_not_ticks() {
+        v["rr_unit"] = json!(unit.id());
+    }
+    v
 }
 
 /// The JSON object describing a link change (shared by captures and `--json` output).

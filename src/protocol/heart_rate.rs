@@ -125,7 +125,7 @@ pub fn decode(bytes: &[u8]) -> Result<Measurement, DecodeError> {
         let field = bytes.get(offset..).unwrap_or(&[]);
         let mut chunks = field.chunks_exact(2);
         for c in chunks.by_ref() {
-            rr.push(RrInterval(u16::from_le_bytes([c[0], c[1]])));
+            rr.push(RrInterval::Ticks(u16::from_le_bytes([c[0], c[1]])));
         }
         if !chunks.remainder().is_empty() {
             return Err(DecodeError::DanglingRrByte {
@@ -175,7 +175,12 @@ pub fn encode(m: &Measurement) -> Vec<u8> {
         out.extend_from_slice(&e.to_le_bytes());
     }
     for r in &m.rr {
-        out.extend_from_slice(&r.0.to_le_bytes());
+        // The characteristic counts 1/1024 s; a value in another unit goes as the nearest.
+        let ticks = match r {
+            RrInterval::Ticks(t) => *t,
+            RrInterval::Millis(_) => RrInterval::from_ms(r.ms()).raw(),
+        };
+        out.extend_from_slice(&ticks.to_le_bytes());
     }
     out
 }
@@ -239,7 +244,11 @@ mod tests {
             contact,
             energy_kj: energy,
             rr_present: rr.is_some(),
-            rr: rr.unwrap_or(&[]).iter().map(|&r| RrInterval(r)).collect(),
+            rr: rr
+                .unwrap_or(&[])
+                .iter()
+                .map(|&r| RrInterval::Ticks(r))
+                .collect(),
         }
     }
 
@@ -474,7 +483,7 @@ mod tests {
                     ][c as usize],
                     energy_kj: energy,
                     rr_present: rr_flag || !rr.is_empty(),
-                    rr: rr.into_iter().map(RrInterval).collect(),
+                    rr: rr.into_iter().map(RrInterval::Ticks).collect(),
                 }
             })
     }

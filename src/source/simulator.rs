@@ -189,14 +189,14 @@ impl Workout {
             hr,
             wander: 0.0,
             breath: 0.0,
-            pending: RrInterval(0),
+            pending: RrInterval::Ticks(0),
             pending_end: 0,
             last_sent: None,
             energy_kj: 0.0,
             sent: 0,
         };
         w.pending = w.next_beat(0);
-        w.pending_end = u64::from(w.pending.0);
+        w.pending_end = u64::from(w.pending.raw());
         w
     }
 
@@ -249,7 +249,7 @@ impl Iterator for Workout {
             rr.push(self.pending);
             let start = self.pending_end;
             self.pending = self.next_beat(start);
-            self.pending_end = start + u64::from(self.pending.0);
+            self.pending_end = start + u64::from(self.pending.raw());
         }
         if let Some(&last) = rr.last() {
             self.last_sent = Some(last);

@@ -46,7 +46,7 @@ mod tests {
             hr: 72,
             contact: Contact::NotSupported,
             energy_kj: Some(12),
-            rr: vec![RrInterval(820), RrInterval(1024)],
+            rr: vec![RrInterval::Ticks(820), RrInterval::Ticks(1024)],
             source: Source::Ble,
         };
         assert_eq!(

@@ -7,7 +7,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::Row;
 
 use crate::event::LossReason;
-use crate::reading::{Contact, RrInterval, Source};
+use crate::reading::{Contact, RrInterval, RrUnit, Source};
 
 /// What was wrong with a stored value.
 pub(super) type Bad = String;
@@ -143,11 +143,30 @@ pub(super) fn contact(v: Option<i64>) -> Result<Contact, Bad> {
     }
 }
 
-/// RR intervals as stored: consecutive little-endian `u16` raw values, appended to `out`.
+/// The leading byte of an RR blob in whole milliseconds (FIT `hrv`). A blob of 1/1024 s values
+/// (every strap's, and everything stored before RR kept their unit) has no leading byte, so
+/// its length is even; one in milliseconds is this byte and the values, so its length is odd.
+const MILLIS_MARK: u8 = 0x01;
+
+/// RR intervals as stored: consecutive little-endian `u16` raw values, after
+/// [`MILLIS_MARK`] when they count milliseconds, appended to `out`. A reading's RR all come
+/// from one source: the unit of the first decides (a mixed list is stored in it, converted).
 pub(super) fn encode_rr(rr: &[RrInterval], out: &mut Vec<u8>) {
-    out.reserve(rr.len() * 2);
+    let Some(first) = rr.first() else {
+        return;
+    };
+    let millis = first.unit() == RrUnit::Millis;
+    out.reserve(rr.len() * 2 + 1);
+    if millis {
+        out.push(MILLIS_MARK);
+    }
     for r in rr {
-        out.extend_from_slice(&r.0.to_le_bytes());
+        let raw = match (millis, r) {
+            (false, RrInterval::Ticks(v)) | (true, RrInterval::Millis(v)) => *v,
+            (false, other) => RrInterval::from_ms(other.ms()).raw(),
+            (true, other) => other.ms().round().clamp(0.0, f64::from(u16::MAX)) as u16,
+        };
+        out.extend_from_slice(&raw.to_le_bytes());
     }
 }
 
@@ -158,15 +177,19 @@ pub(super) fn rr(v: ValueRef<'_>) -> Result<Vec<RrInterval>, Bad> {
         ValueRef::Blob(b) => b,
         other => return Err(format!("rr is {}, not a blob", kind(other))),
     };
-    if bytes.len() % 2 != 0 {
-        return Err(format!(
-            "rr blob has odd length {} (expected pairs of bytes)",
-            bytes.len()
-        ));
-    }
-    Ok(bytes
+    let (unit, values): (fn(u16) -> RrInterval, &[u8]) = match bytes.split_first() {
+        _ if bytes.len() % 2 == 0 => (RrInterval::Ticks, bytes),
+        Some((&MILLIS_MARK, rest)) => (RrInterval::Millis, rest),
+        _ => {
+            return Err(format!(
+                "rr blob has odd length {} without the milliseconds mark",
+                bytes.len()
+            ))
+        }
+    };
+    Ok(values
         .chunks_exact(2)
-        .map(|p| RrInterval(u16::from_le_bytes([p[0], p[1]])))
+        .map(|p| unit(u16::from_le_bytes([p[0], p[1]])))
         .collect())
 }
 
@@ -218,17 +241,23 @@ mod tests {
 
     proptest! {
         #[test]
-        fn rr_round_trips(raw in proptest::collection::vec(any::<u16>(), 0..8)) {
-            let rr_in: Vec<RrInterval> = raw.into_iter().map(RrInterval).collect();
+        fn rr_round_trips_in_its_unit(
+            raw in proptest::collection::vec(any::<u16>(), 0..8),
+            millis in any::<bool>(),
+        ) {
+            let make = if millis { RrInterval::Millis } else { RrInterval::Ticks };
+            let rr_in: Vec<RrInterval> = raw.into_iter().map(make).collect();
             let mut blob = Vec::new();
             encode_rr(&rr_in, &mut blob);
-            prop_assert_eq!(rr(ValueRef::Blob(&blob)).unwrap(), rr_in);
+            let back = rr(ValueRef::Blob(&blob)).unwrap();
+            prop_assert_eq!(back.iter().map(|r| (r.raw(), r.unit())).collect::<Vec<_>>(),
+                rr_in.iter().map(|r| (r.raw(), r.unit())).collect::<Vec<_>>());
         }
 
         #[test]
         fn any_blob_decodes_or_errs(blob in proptest::collection::vec(any::<u8>(), 0..9)) {
             let r = rr(ValueRef::Blob(&blob));
-            prop_assert_eq!(r.is_ok(), blob.len() % 2 == 0);
+            prop_assert_eq!(r.is_ok(), blob.len() % 2 == 0 || blob[0] == MILLIS_MARK);
         }
     }
 

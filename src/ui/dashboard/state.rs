@@ -532,7 +532,7 @@ pub(crate) mod tests {
             hr,
             contact,
             energy_kj: None,
-            rr: rr.into_iter().map(RrInterval).collect(),
+            rr: rr.into_iter().map(RrInterval::Ticks).collect(),
             source: Source::Simulator,
         }))
     }

@@ -89,7 +89,7 @@ fn migrates_a_version_1_file_and_keeps_its_data() {
             hr: 131,
             contact: Contact::Detected,
             energy_kj: Some(12),
-            rr: vec![RrInterval(800), RrInterval(820)],
+            rr: vec![RrInterval::Ticks(800), RrInterval::Ticks(820)],
             source: Source::Ble,
         }]
     );

@@ -17,7 +17,7 @@ fn imported(t: DateTime<Utc>, hr: u16) -> Reading {
         hr,
         contact: Contact::NotSupported,
         energy_kj: None,
-        rr: vec![RrInterval(1000), RrInterval(1010)],
+        rr: vec![RrInterval::Ticks(1000), RrInterval::Ticks(1010)],
         source: Source::Import,
     }
 }

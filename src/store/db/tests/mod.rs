@@ -39,7 +39,7 @@ pub(super) fn reading(t: DateTime<Utc>, hr: u16) -> Reading {
         hr,
         contact: Contact::Detected,
         energy_kj: None,
-        rr: vec![RrInterval(800)],
+        rr: vec![RrInterval::Ticks(800)],
         source: Source::Simulator,
     }
 }

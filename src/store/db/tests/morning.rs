@@ -36,7 +36,9 @@ fn morning_check(s: i64, date: NaiveDate) -> NewMorningCheck {
         posture: Posture::Supine,
         duration_s: 240.0,
         settle_s: 60.0,
-        rr: (0..300u16).map(|i| RrInterval(1000 + i % 40)).collect(),
+        rr: (0..300u16)
+            .map(|i| RrInterval::Ticks(1000 + i % 40))
+            .collect(),
         metrics: Some(metrics(0.0)),
         metrics_json: Some(r#"{"rmssd_ms":60.25}"#.into()),
         wellness: WellnessRow::default(),
@@ -100,7 +102,7 @@ fn migrates_a_version_2_file_keeps_its_data_and_adds_morning_checks() {
     let s = db.session(3).unwrap().unwrap();
     assert_eq!(s.source, Source::Simulator);
     assert_eq!(s.status, SessionStatus::Complete);
-    assert_eq!(db.readings(3).unwrap()[0].rr, vec![RrInterval(1024)]);
+    assert_eq!(db.readings(3).unwrap()[0].rr, vec![RrInterval::Ticks(1024)]);
     assert_eq!(db.laps(3).unwrap(), vec![at(2)]);
     assert_eq!(
         db.strength_days(NaiveDate::MIN, NaiveDate::MAX).unwrap(),
@@ -146,7 +148,11 @@ fn morning_checks_round_trip() {
     refused.posture = Posture::Seated;
     refused.metrics = None;
     refused.metrics_json = None;
-    refused.rr = vec![RrInterval(0), RrInterval(u16::MAX), RrInterval(900)];
+    refused.rr = vec![
+        RrInterval::Ticks(0),
+        RrInterval::Ticks(u16::MAX),
+        RrInterval::Ticks(900),
+    ];
     refused.refused = Some("poor strap contact: wet the electrodes and try again".into());
     // Extreme values: a perfectly constant series (ln RMSSD minus infinity), no RR at all,
     // the other ends of the scales.

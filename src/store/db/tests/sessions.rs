@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use super::*;
 use crate::event::{DeviceInfo, LossReason};
-use crate::reading::{Contact, Reading, RrInterval, Source};
+use crate::reading::{Contact, Reading, RrInterval, RrUnit, Source};
 use crate::store::db::*;
 
 #[test]
@@ -40,14 +40,16 @@ fn sessions_readings_gaps_and_laps_round_trip() {
             hr: 60 + i,
             contact: contacts[usize::from(i % 3)],
             energy_kj: (i % 2 == 1).then_some(i * 100),
-            rr: (0..i % 4).map(|k| RrInterval(700 + k * 13 + i)).collect(),
+            rr: (0..i % 4)
+                .map(|k| RrInterval::Ticks(700 + k * 13 + i))
+                .collect(),
             source: Source::Ble,
         });
     }
     sent.push(Reading {
         hr: u16::MAX,
         energy_kj: Some(u16::MAX),
-        rr: vec![RrInterval(0), RrInterval(u16::MAX)],
+        rr: vec![RrInterval::Ticks(0), RrInterval::Ticks(u16::MAX)],
         ..sent[11].clone()
     });
     let now = Instant::now();
@@ -380,4 +382,32 @@ fn impossible_stored_values_are_errors_naming_table_and_row() {
         )
         .unwrap();
     assert!(db.gaps(id).unwrap_err().to_string().contains("table gaps"));
+}
+
+/// RR from a FIT file are whole milliseconds, a strap's 1/1024 s: each is stored and read back
+/// in its own unit, exactly.
+#[test]
+fn rr_keep_their_unit_in_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut db = Db::open(tmp.path()).unwrap();
+    let id = db.start_session(&new_session(at(0))).unwrap();
+    let mut strap = reading(at(0), 60);
+    strap.rr = vec![RrInterval::Ticks(1023), RrInterval::Ticks(1025)];
+    let mut fit = reading(at(1), 60);
+    fit.rr = vec![RrInterval::Millis(999), RrInterval::Millis(1001)];
+    let mut rec = db.recorder(id).unwrap();
+    let now = Instant::now();
+    rec.push(&strap, now).unwrap();
+    rec.push(&fit, now).unwrap();
+    rec.flush().unwrap();
+    let back = db.readings(id).unwrap();
+    let units = |r: &Reading| r.rr.iter().map(|x| (x.raw(), x.unit())).collect::<Vec<_>>();
+    assert_eq!(
+        units(&back[0]),
+        vec![(1023, RrUnit::Ticks), (1025, RrUnit::Ticks)]
+    );
+    assert_eq!(
+        units(&back[1]),
+        vec![(999, RrUnit::Millis), (1001, RrUnit::Millis)]
+    );
 }
