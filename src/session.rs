@@ -67,6 +67,7 @@ pub fn summary_options(settings: &Settings) -> SummaryOptions {
         max_gap: settings.summary.max_gap,
         sex: settings.profile.sex,
         exercise_end: None,
+        plausible: settings.summary.plausible,
     }
 }
 

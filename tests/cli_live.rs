@@ -403,3 +403,44 @@ fn bad_flag_values_exit_2_naming_the_flag() {
         assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
     }
 }
+
+/// A strap's glitch (16-bit HR 65535 in one packet) is kept in the stream and the recording,
+/// but counts as no signal: the summary's maximum and average are those of the real beats, and
+/// the summary flags it.
+#[test]
+fn an_implausible_heart_rate_counts_as_no_signal() {
+    let sb = Sandbox::new();
+    let cap = sb.path("glitch.jsonl");
+    let mut text = String::new();
+    for s in 0..20 {
+        // flags 0x00 (uint8 HR), 120 bpm; at 10 s flags 0x01 (uint16) 0xFFFF.
+        let hex = if s == 10 { "01ffff" } else { "0078" };
+        text.push_str(&format!(
+            "{{\"t\":\"2026-11-25T07:00:{s:02}.000Z\",\"hex\":\"{hex}\"}}\n"
+        ));
+    }
+    std::fs::write(&cap, text).unwrap();
+    let out = sb.run(&[
+        "live",
+        "--replay",
+        cap.to_str().unwrap(),
+        "--fast",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines[10]["hr"], 65535, "stored and shown as received");
+    assert_eq!(lines[10]["zone"], Value::Null, "but in no zone");
+    let summary = summary_line(&out);
+    assert_eq!(summary["max_hr"], 120, "{summary}");
+    assert_eq!(summary["avg_hr"], 120.0, "{summary}");
+    let flags = summary["flags"].as_array().unwrap();
+    assert!(
+        flags.iter().any(|f| f == "implausible_heart_rate"),
+        "{summary}"
+    );
+    let id = summary["id"].to_string();
+    let stored = sb.json(&["summary", &id, "--json"]);
+    assert_eq!(stored["max_hr"], 120);
+    assert_eq!(stored["implausible_readings"], 1, "{stored}");
+}

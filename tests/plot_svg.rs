@@ -7,6 +7,7 @@
 
 use std::path::Path;
 use std::time::Duration;
+use talkzone::physiology::summary::PlausibleHr;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use quick_xml::events::Event;
@@ -101,6 +102,7 @@ fn a_simulated_session_with_a_dropout() {
         &zones,
         "Mon 3 Mar 2025, 18:30 · simulated workout",
         Duration::from_secs(10),
+        PlausibleHr::DEFAULT,
     );
     // Broken twice: at the silent strap and at the lost contact.
     assert_eq!(count(&svg, "polyline", "hr"), 3);
@@ -201,7 +203,13 @@ fn edge_cases_render_through_the_public_api() {
         ("talkzone-day.svg", day, 2),
     ];
     for (name, readings, lines) in cases {
-        let svg = session_svg(&readings, &zones, name, Duration::from_secs(10));
+        let svg = session_svg(
+            &readings,
+            &zones,
+            name,
+            Duration::from_secs(10),
+            PlausibleHr::DEFAULT,
+        );
         assert_eq!(count(&svg, "polyline", "hr"), lines, "{name}");
         assert!(svg.len() < 2_000_000, "{name}: {} bytes", svg.len());
         save_sample(name, &svg);

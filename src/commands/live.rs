@@ -90,6 +90,7 @@ pub fn run(cli: &Cli, args: &LiveArgs) -> Result<(), AppError> {
             zones: Some(zones.clone()),
             max_gap: summary.max_gap,
             week_minutes_before: week_minutes_so_far(db.as_ref())?,
+            plausible: summary.plausible,
         },
         recording: db.map(|db| RecordingPlan {
             db,

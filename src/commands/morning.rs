@@ -95,6 +95,7 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
             zones: None,
             max_gap: settings.summary.max_gap,
             week_minutes_before: 0.0,
+            plausible: settings.summary.plausible,
         },
         recording: None,
         keep_readings: true,

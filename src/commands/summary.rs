@@ -54,7 +54,13 @@ pub fn run(cli: &Cli, args: &SummaryArgs) -> Result<(), AppError> {
     };
     if let Some(path) = &args.plot {
         let title = format!("Session {} · {}", row.id, ui::report::local_when(row.start));
-        let svg = ui::plot::session_svg(&readings, &zones, &title, settings.summary.max_gap);
+        let svg = ui::plot::session_svg(
+            &readings,
+            &zones,
+            &title,
+            settings.summary.max_gap,
+            settings.summary.plausible,
+        );
         ui::plot::write_svg(path, &svg)?;
     }
     if args.json {

@@ -26,7 +26,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::hrv::clean_rr;
-use super::summary::has_signal;
+use super::summary::{has_signal, PlausibleHr};
 use super::week::WHO_WEEKLY_MIN;
 use super::zones::{PerZone, TalkZone, ZoneTable};
 use crate::reading::Reading;
@@ -51,6 +51,8 @@ pub struct LiveSettings {
     pub max_gap: Duration,
     /// Moderate-equivalent minutes already done this week, before this session.
     pub week_minutes_before: f64,
+    /// Readings outside it count as no signal (see [`PlausibleHr`]).
+    pub plausible: PlausibleHr,
 }
 
 /// The reading that opened the interval being counted.
@@ -108,7 +110,7 @@ impl LiveNumbers {
 
     /// A reading arrived.
     pub fn reading(&mut self, r: &Reading) {
-        let signal = has_signal(r);
+        let signal = has_signal(r, self.settings.plausible);
         self.collect_rr(r, signal);
         if !self.paused {
             if let Some(start) = self.counting_from {
@@ -333,6 +335,7 @@ mod tests {
             zones: Some(zones()),
             max_gap: Duration::from_secs(10),
             week_minutes_before: 100.0,
+            plausible: PlausibleHr::DEFAULT,
         })
     }
 
@@ -408,6 +411,22 @@ mod tests {
         // Exactly at max_gap still counts.
         n.reading(&reading(32_000, 120));
         assert_eq!(n.active_time(), secs(19));
+    }
+
+    #[test]
+    fn implausible_heart_rates_count_nothing() {
+        let mut n = numbers();
+        feed(
+            &mut n,
+            [
+                reading(0, 120),
+                reading(1_000, 65_535), // 1 s moderate
+                reading(2_000, 120),    // opened by 65535: nothing
+                reading(3_000, 120),    // 1 s moderate
+            ],
+        );
+        assert_eq!(n.active_time(), secs(2));
+        assert_eq!(n.time_in_zones().near_max, Duration::ZERO);
     }
 
     #[test]

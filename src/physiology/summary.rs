@@ -37,6 +37,35 @@ pub const LONG_HARD_SESSION_MIN: f64 = 60.0;
 
 const NS_PER_S: i128 = 1_000_000_000;
 
+/// The heart rates a human heart can have: a reading outside is an artifact (a strap's glitch,
+/// a corrupt file: the 0x2A37 field holds up to 65,535). Stored as received, but it counts as
+/// no signal and never reaches a maximum, an average, a zone or the load (docs/science.md
+/// §11: resting values down to ~30 bpm in endurance athletes, maximal ~220 bpm; 25-250 by
+/// default, `[summary] plausible_min_hr` / `plausible_max_hr`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlausibleHr {
+    /// Lowest plausible heart rate, bpm (included).
+    pub min: u16,
+    /// Highest plausible heart rate, bpm (included).
+    pub max: u16,
+}
+
+impl PlausibleHr {
+    /// 25-250 bpm (docs/science.md §11).
+    pub const DEFAULT: PlausibleHr = PlausibleHr { min: 25, max: 250 };
+
+    /// Whether `hr` lies in the range.
+    pub fn contains(self, hr: u16) -> bool {
+        (self.min..=self.max).contains(&hr)
+    }
+}
+
+impl Default for PlausibleHr {
+    fn default() -> Self {
+        PlausibleHr::DEFAULT
+    }
+}
+
 /// Settings for [`summarise`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SummaryOptions {
@@ -46,6 +75,8 @@ pub struct SummaryOptions {
     pub sex: Option<Sex>,
     /// When the exercise ended, if known: heart-rate recovery is measured from here.
     pub exercise_end: Option<DateTime<Utc>>,
+    /// Readings outside it count as no signal.
+    pub plausible: PlausibleHr,
 }
 
 impl Default for SummaryOptions {
@@ -54,6 +85,7 @@ impl Default for SummaryOptions {
             max_gap: DEFAULT_MAX_GAP,
             sex: None,
             exercise_end: None,
+            plausible: PlausibleHr::DEFAULT,
         }
     }
 }
@@ -97,6 +129,8 @@ pub enum Flag {
     /// [`crate::physiology::week::is_hard_day`]. [`summarise`] cannot see other days: callers
     /// add it with [`crate::physiology::week::hard_day_after_hard_day`].
     HardDayAfterHardDay,
+    /// Some readings had a heart rate outside [`PlausibleHr`]: counted as no signal.
+    ImplausibleHeartRate,
 }
 
 impl Flag {
@@ -105,6 +139,7 @@ impl Flag {
         match self {
             Flag::LongHardSession => "long_hard_session",
             Flag::HardDayAfterHardDay => "hard_day_after_hard_day",
+            Flag::ImplausibleHeartRate => "implausible_heart_rate",
         }
     }
 
@@ -116,6 +151,10 @@ impl Flag {
             }
             Flag::HardDayAfterHardDay => {
                 "a hard day right after a hard day: rotate hard and easy days"
+            }
+            Flag::ImplausibleHeartRate => {
+                "some readings had a heart rate no heart can have: they count as no signal \
+                 (check the strap's fit and battery)"
             }
         }
     }
@@ -134,8 +173,11 @@ pub struct Summary {
     pub duration_s: f64,
     /// Time with a heart-rate signal, in any zone.
     pub active_s: f64,
-    /// Time covered by readings with HR 0 or no skin contact.
+    /// Time covered by readings with HR 0, no skin contact, or an implausible heart rate.
     pub no_signal_s: f64,
+    /// Readings whose heart rate was outside the plausible range (counted as no signal).
+    #[serde(default)]
+    pub implausible_readings: usize,
     /// Time in intervals longer than `max_gap`.
     pub gap_s: f64,
     /// Time-weighted mean HR over the active time; `None` when there is none.
@@ -178,9 +220,10 @@ pub fn without_paused(readings: &[Reading], paused: &[PausedSpan]) -> Vec<Readin
         .collect()
 }
 
-/// Whether a reading carries a heart-rate signal: HR above 0 and contact not "not detected".
-pub fn has_signal(reading: &Reading) -> bool {
-    reading.hr > 0 && reading.contact != Contact::NotDetected
+/// Whether a reading carries a heart-rate signal: HR within `plausible` (so above 0) and
+/// contact not "not detected".
+pub fn has_signal(reading: &Reading, plausible: PlausibleHr) -> bool {
+    plausible.contains(reading.hr) && reading.contact != Contact::NotDetected
 }
 
 /// Summarises `readings` (normally in time order; any order is accepted and sorted) under the
@@ -212,6 +255,7 @@ struct Totals {
     hr_seconds: f64,
     trimp: f64,
     max_hr: Option<u16>,
+    implausible: usize,
     /// Nearest reading with a signal to the exercise end and to 60 s after it:
     /// (distance in ns, HR).
     hrr_at_end: Option<(i128, u16)>,
@@ -253,6 +297,7 @@ impl Totals {
             hr_seconds: 0.0,
             trimp: 0.0,
             max_hr: None,
+            implausible: 0,
             hrr_at_end: None,
             hrr_after: None,
         };
@@ -260,7 +305,10 @@ impl Totals {
         for reading in readings {
             totals.readings += 1;
             totals.start.get_or_insert(reading.t);
-            let signal = has_signal(reading);
+            let signal = has_signal(reading, opts.plausible);
+            if reading.hr > 0 && !opts.plausible.contains(reading.hr) {
+                totals.implausible += 1;
+            }
             if signal {
                 totals.max_hr = totals.max_hr.max(Some(reading.hr));
                 if let Some(end) = opts.exercise_end {
@@ -274,7 +322,7 @@ impl Totals {
                 let dt = nanos(reading.t - prev.t);
                 if dt > max_gap_ns {
                     totals.gap_ns += dt;
-                } else if !has_signal(prev) {
+                } else if !has_signal(prev, opts.plausible) {
                     totals.no_signal_ns += dt;
                 } else {
                     let hr = f64::from(prev.hr);
@@ -316,6 +364,9 @@ impl Totals {
         if hard_s > LONG_HARD_SESSION_MIN * 60.0 {
             flags.push(Flag::LongHardSession);
         }
+        if self.implausible > 0 {
+            flags.push(Flag::ImplausibleHeartRate);
+        }
         let verdict = verdict(
             class,
             &time_in_zone_s,
@@ -331,6 +382,7 @@ impl Totals {
             duration_s: seconds(duration_ns),
             active_s: seconds(active_ns),
             no_signal_s: seconds(self.no_signal_ns),
+            implausible_readings: self.implausible,
             gap_s: seconds(self.gap_ns),
             avg_hr: (active_ns > 0).then(|| self.hr_seconds / seconds(active_ns)),
             max_hr: self.max_hr,
@@ -499,6 +551,45 @@ mod tests {
             "Moderate session: 30 min where you could talk but not sing"
         );
         assert!(s.flags.is_empty());
+    }
+
+    /// A strap's glitch (HR 65535, the field's maximum) or a corrupt file: stored, but counted
+    /// as no signal; it reaches neither the maximum, the average, a zone nor the load, and the
+    /// summary points it out. 24 bpm and 251 bpm are out, 25 and 250 in.
+    #[test]
+    fn implausible_heart_rates_count_as_no_signal() {
+        let clean = summary(&steady(&[(120, 11)], 1));
+        let mut glitched = steady(&[(120, 11)], 1);
+        glitched[4].hr = 65_535;
+        glitched[7].hr = 251;
+        let s = summary(&glitched);
+        assert_eq!(s.readings, 11);
+        assert_eq!(s.max_hr, Some(120));
+        assert_close(s.avg_hr.unwrap(), 120.0);
+        // The two glitched readings stand for 2 s without a signal.
+        assert_close(s.active_s, 8.0);
+        assert_close(s.no_signal_s, 2.0);
+        assert_close(s.time_in_zone_s.near_max, 0.0);
+        assert_close(s.trimp, clean.trimp * 8.0 / 10.0);
+        assert_eq!(s.implausible_readings, 2);
+        assert_eq!(s.flags, vec![Flag::ImplausibleHeartRate]);
+        assert!(clean.flags.is_empty() && clean.implausible_readings == 0);
+
+        let edges = summary(&steady(&[(25, 2), (250, 2), (24, 1)], 1));
+        assert_eq!(edges.max_hr, Some(250));
+        assert_eq!(edges.implausible_readings, 1);
+        // HR 0 is a strap's "no signal", not an implausible value.
+        let zeros = summary(&steady(&[(0, 3), (120, 2)], 1));
+        assert_eq!(zeros.implausible_readings, 0);
+        assert!(zeros.flags.is_empty());
+        // A configured range is obeyed.
+        let narrow = SummaryOptions {
+            plausible: PlausibleHr { min: 25, max: 200 },
+            ..SummaryOptions::default()
+        };
+        let s = summarise(&steady(&[(120, 3), (210, 2)], 1), &zones(), &narrow);
+        assert_eq!(s.max_hr, Some(120));
+        assert_eq!(s.implausible_readings, 2);
     }
 
     #[test]
@@ -780,6 +871,7 @@ mod tests {
                 max_gap: Duration::from_millis(max_gap_ms),
                 sex: None,
                 exercise_end: Some(t0() + TimeDelta::milliseconds(1000)),
+                plausible: PlausibleHr::DEFAULT,
             };
             let s = summarise(&readings, &zones(), &opts);
             let in_zones: f64 = s.time_in_zone_s.to_array().iter().sum();

@@ -48,7 +48,7 @@ impl View for Countdown {
                 let done = elapsed >= self.duration;
                 // Rewritten each second on a terminal, every 30 s otherwise.
                 if self.interactive || (left + 29) / 30 != (self.last_status_s + 29) / 30 || done {
-                    let hr = if has_signal(r) {
+                    let hr = if has_signal(r, live.settings().plausible) {
                         r.hr.to_string()
                     } else {
                         "--".into()

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::physiology::summary::has_signal;
+use crate::physiology::summary::{has_signal, PlausibleHr};
 use crate::physiology::zones::ZoneTable;
 use crate::pipeline::Output;
 use crate::protocol::capture::{format_time, link_event_json, reading_json};
@@ -13,13 +13,14 @@ use crate::protocol::heart_rate::to_hex;
 
 /// The JSON object for one pipeline output; with `zones`, readings carry `zone` (the talk-test
 /// zone id, `null` without a signal).
-pub fn output(o: &Output, zones: Option<&ZoneTable>) -> Value {
+pub fn output(o: &Output, zones: Option<&ZoneTable>, plausible: PlausibleHr) -> Value {
     match o {
         Output::Reading(r) => {
             let mut v = reading_json(r);
             v["source"] = json!(r.source);
             if let Some(z) = zones {
-                v["zone"] = json!(has_signal(r).then(|| z.zone_of(f64::from(r.hr)).id()));
+                v["zone"] =
+                    json!(has_signal(r, plausible).then(|| z.zone_of(f64::from(r.hr)).id()));
             }
             v
         }
@@ -50,7 +51,7 @@ mod tests {
             source: Source::Ble,
         };
         assert_eq!(
-            output(&Output::Reading(r), None).to_string(),
+            output(&Output::Reading(r), None, PlausibleHr::DEFAULT).to_string(),
             r#"{"contact":null,"energy_kj":12,"hr":72,"rr_ms":[800.78125,1000.0],"rr_raw":[820,1024],"source":"ble","t":"2026-11-25T07:00:00.000Z"}"#
         );
     }

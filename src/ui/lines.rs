@@ -4,7 +4,7 @@
 use chrono::{DateTime, Local, Utc};
 
 use crate::event::{LinkEvent, LossReason};
-use crate::physiology::summary::has_signal;
+use crate::physiology::summary::{has_signal, PlausibleHr};
 use crate::physiology::zones::ZoneTable;
 use crate::pipeline::Output;
 use crate::protocol::heart_rate::to_hex;
@@ -24,9 +24,9 @@ pub fn human_duration(d: std::time::Duration) -> String {
     }
 }
 
-fn reading(r: &Reading, zones: Option<&ZoneTable>) -> String {
+fn reading(r: &Reading, zones: Option<&ZoneTable>, plausible: PlausibleHr) -> String {
     let mut line = format!("{}  {:>3} bpm", clock(r.t), r.hr);
-    if let Some(z) = zones.filter(|_| has_signal(r)) {
+    if let Some(z) = zones.filter(|_| has_signal(r, plausible)) {
         let zone = z.zone_of(f64::from(r.hr));
         line.push_str(&format!("  {:<10} {:<22}", zone.label(), zone.cue()));
     }
@@ -46,9 +46,9 @@ fn reading(r: &Reading, zones: Option<&ZoneTable>) -> String {
 }
 
 /// The line for one pipeline output; with `zones`, readings show their talk-test zone.
-pub fn output(o: &Output, zones: Option<&ZoneTable>) -> String {
+pub fn output(o: &Output, zones: Option<&ZoneTable>, plausible: PlausibleHr) -> String {
     match o {
-        Output::Reading(r) => reading(r, zones),
+        Output::Reading(r) => reading(r, zones, plausible),
         Output::Link { t, event } => {
             let what = match event {
                 LinkEvent::Connected(info) => {
@@ -114,6 +114,7 @@ mod tests {
                 },
             },
             None,
+            PlausibleHr::DEFAULT,
         );
         assert!(line.ends_with("-- back after 7 s"), "{line}");
         let line = output(
@@ -124,6 +125,7 @@ mod tests {
                 },
             },
             None,
+            PlausibleHr::DEFAULT,
         );
         assert!(line.contains("strap lost"), "{line}");
     }
@@ -148,7 +150,11 @@ mod tests {
             rr: vec![],
             source: Source::Simulator,
         };
-        let line = output(&Output::Reading(r.clone()), Some(&zones));
+        let line = output(
+            &Output::Reading(r.clone()),
+            Some(&zones),
+            PlausibleHr::DEFAULT,
+        );
         assert!(
             line.contains("130 bpm  Moderate   you can talk, not sing"),
             "{line}"
@@ -157,7 +163,7 @@ mod tests {
             contact: Contact::NotDetected,
             ..r
         };
-        let line = output(&Output::Reading(off), Some(&zones));
+        let line = output(&Output::Reading(off), Some(&zones), PlausibleHr::DEFAULT);
         assert!(
             line.contains("NO SKIN CONTACT") && !line.contains("Moderate"),
             "{line}"

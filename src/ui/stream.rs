@@ -36,10 +36,11 @@ impl LinesView {
 }
 
 impl View for LinesView {
-    fn output(&mut self, out: &Output, _live: &LiveNumbers) -> ViewResult {
+    fn output(&mut self, out: &Output, live: &LiveNumbers) -> ViewResult {
+        let plausible = live.settings().plausible;
         let line = match self.format {
-            LineFormat::Json => super::json::output(out, Some(&self.zones)).to_string(),
-            LineFormat::Plain => super::lines::output(out, Some(&self.zones)),
+            LineFormat::Json => super::json::output(out, Some(&self.zones), plausible).to_string(),
+            LineFormat::Plain => super::lines::output(out, Some(&self.zones), plausible),
         };
         match writeln!(self.out, "{line}") {
             Ok(()) => Ok(Vec::new()),

@@ -249,6 +249,8 @@ impl App {
             Some("no skin contact: wet the electrodes")
         } else if latest.hr == 0 {
             Some("no heart rate from the strap: wet the electrodes and tighten the strap")
+        } else if !latest.signal {
+            Some("the strap sent an impossible heart rate: ignored; check its fit and battery")
         } else {
             None
         }
@@ -318,8 +320,8 @@ impl App {
             .filter(|l| self.now.saturating_sub(l.seen) <= FRESH_FOR)
     }
 
-    fn on_reading(&mut self, r: &Reading) {
-        let signal = has_signal(r);
+    fn on_reading(&mut self, r: &Reading, live: &LiveNumbers) {
+        let signal = has_signal(r, live.settings().plausible);
         if signal {
             self.history.push_back(HrPoint { t: r.t, hr: r.hr });
         }
@@ -421,7 +423,7 @@ fn older_than(t: DateTime<Utc>, latest: DateTime<Utc>, window: Duration) -> bool
 pub fn update(app: &mut App, event: Event, live: &LiveNumbers) -> Option<Effect> {
     match event {
         Event::Output(Output::Reading(r)) => {
-            app.on_reading(&r);
+            app.on_reading(&r, live);
             app.dirty = true;
         }
         Event::Output(Output::Link { event, .. }) => {
@@ -488,6 +490,7 @@ pub(crate) mod tests {
                     zones: Some(zones()),
                     max_gap: Duration::from_secs(10),
                     week_minutes_before: 100.0,
+                    plausible: crate::physiology::summary::PlausibleHr::DEFAULT,
                 }),
                 effects: Vec::new(),
             }
@@ -615,6 +618,25 @@ pub(crate) mod tests {
         assert_eq!(s.app.silent_for(), Some(Duration::from_millis(3_250)));
         s.send(reading(4_000, 121));
         assert_eq!(s.app.heart_rate(), Some(121));
+    }
+
+    /// A glitch of 65535 bpm never reaches the big number: "--" until a plausible reading.
+    #[test]
+    fn an_implausible_heart_rate_is_not_shown() {
+        let mut s = Screen::new();
+        s.feed([tick(0), reading(0, 130)]);
+        assert_eq!(s.app.heart_rate(), Some(130));
+        s.send(reading(1_000, 65_535));
+        assert_eq!(s.app.heart_rate(), None);
+        assert!(s
+            .app
+            .contact_warning()
+            .unwrap()
+            .contains("impossible heart rate"));
+        assert_eq!(s.app.zone(), None);
+        assert!(s.app.history().iter().all(|p| p.hr == 130));
+        s.send(reading(2_000, 131));
+        assert_eq!(s.app.heart_rate(), Some(131));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::physiology::summary::has_signal;
+use crate::physiology::summary::{has_signal, PlausibleHr};
 use crate::physiology::zones::{TalkZone, ZoneTable};
 use crate::reading::Reading;
 
@@ -45,6 +45,7 @@ pub fn session_svg(
     zones: &ZoneTable,
     title: &str,
     max_gap: Duration,
+    plausible: PlausibleHr,
 ) -> String {
     let mut ordered: Vec<&Reading> = readings.iter().collect();
     if !readings.windows(2).all(|w| w[0].t <= w[1].t) {
@@ -60,7 +61,7 @@ pub fn session_svg(
     let time = TimeAxis::for_duration(duration_s);
     let signal_range = ordered
         .iter()
-        .filter(|r| has_signal(r))
+        .filter(|r| has_signal(r, plausible))
         .map(|r| f64::from(r.hr))
         .fold(None, |range: Option<(f64, f64)>, hr| {
             Some(range.map_or((hr, hr), |(lo, hi)| (lo.min(hr), hi.max(hr))))
@@ -94,6 +95,7 @@ pub fn session_svg(
         &ordered,
         &offsets,
         max_gap,
+        plausible,
         |offset_s| x.at(offset_s / time.unit_s),
         |hr| y.at(f64::from(hr)),
     );

@@ -1,5 +1,6 @@
 //! Tests of the plots as documents: well-formed XML, the right elements, bounded size.
 
+use crate::physiology::summary::PlausibleHr;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -177,7 +178,13 @@ const GAP: Duration = Duration::from_secs(10);
 
 #[test]
 fn a_session_has_title_bands_labels_axes_and_one_line() {
-    let svg = session_svg(&workout(45), &zones(), "Run <easy> & steady", GAP);
+    let svg = session_svg(
+        &workout(45),
+        &zones(),
+        "Run <easy> & steady",
+        GAP,
+        PlausibleHr::DEFAULT,
+    );
     let elements = parse(&svg);
     assert_eq!(texts(&elements, "title"), vec!["Run <easy> & steady"]);
     assert!(svg.contains("<title>Run &lt;easy&gt; &amp; steady</title>"));
@@ -220,17 +227,23 @@ fn gaps_and_lost_signal_break_the_line() {
         ..reading(s, 130)
     }));
     readings.extend((160..200).map(|s| reading(s, 128)));
-    let svg = session_svg(&readings, &zones(), "gaps", GAP);
+    let svg = session_svg(&readings, &zones(), "gaps", GAP, PlausibleHr::DEFAULT);
     let elements = parse(&svg);
     assert_eq!(count(&elements, "polyline", "hr"), 3);
     assert_eq!(count(&elements, "rect", "blank"), 2);
 
     // Exactly max_gap apart is not a gap (as in the summary); a millisecond more is.
     let joined = [reading(0, 120), reading(10, 121)];
-    let svg = session_svg(&joined, &zones(), "t", GAP);
+    let svg = session_svg(&joined, &zones(), "t", GAP, PlausibleHr::DEFAULT);
     assert_eq!(count(&parse(&svg), "polyline", "hr"), 1);
     let apart = [reading(0, 120), reading(10, 121)];
-    let svg = session_svg(&apart, &zones(), "t", Duration::from_millis(9_999));
+    let svg = session_svg(
+        &apart,
+        &zones(),
+        "t",
+        Duration::from_millis(9_999),
+        PlausibleHr::DEFAULT,
+    );
     let elements = parse(&svg);
     assert_eq!(count(&elements, "polyline", "hr"), 0);
     assert_eq!(count(&elements, "path", "hr-dots"), 1);
@@ -240,26 +253,32 @@ fn gaps_and_lost_signal_break_the_line() {
 fn readings_out_of_order_are_drawn_in_time_order() {
     let mut readings = workout(10);
     readings.reverse();
-    let svg = session_svg(&readings, &zones(), "t", GAP);
+    let svg = session_svg(&readings, &zones(), "t", GAP, PlausibleHr::DEFAULT);
     assert_eq!(count(&parse(&svg), "polyline", "hr"), 1);
 }
 
 #[test]
 fn no_readings_one_reading_and_no_signal() {
-    let svg = session_svg(&[], &zones(), "Empty", GAP);
+    let svg = session_svg(&[], &zones(), "Empty", GAP, PlausibleHr::DEFAULT);
     let elements = parse(&svg);
     assert_eq!(texts(&elements, "note"), vec!["no readings"]);
     assert_eq!(texts(&elements, "title"), vec!["Empty"]);
     assert_eq!(count(&elements, "polyline", "hr"), 0);
 
-    let svg = session_svg(&[reading(0, 130)], &zones(), "One", GAP);
+    let svg = session_svg(
+        &[reading(0, 130)],
+        &zones(),
+        "One",
+        GAP,
+        PlausibleHr::DEFAULT,
+    );
     let elements = parse(&svg);
     assert!(texts(&elements, "note").is_empty());
     assert_eq!(count(&elements, "path", "hr-dots"), 1);
     assert_eq!(count(&elements, "polyline", "hr"), 0);
 
     let zeros: Vec<Reading> = (0..600).map(|s| reading(s, 0)).collect();
-    let svg = session_svg(&zeros, &zones(), "Zeros", GAP);
+    let svg = session_svg(&zeros, &zones(), "Zeros", GAP, PlausibleHr::DEFAULT);
     let elements = parse(&svg);
     assert_eq!(count(&elements, "polyline", "hr"), 0);
     assert_eq!(count(&elements, "path", "hr-dots"), 0);
@@ -272,7 +291,7 @@ fn a_day_at_one_hertz_stays_small() {
     let day: Vec<Reading> = (0..86_400)
         .map(|s| reading(s, 60 + (s % 97) as u16))
         .collect();
-    let svg = session_svg(&day, &zones(), "A day", GAP);
+    let svg = session_svg(&day, &zones(), "A day", GAP, PlausibleHr::DEFAULT);
     assert!(svg.len() < 200_000, "{} bytes", svg.len());
     let elements = parse(&svg);
     assert_eq!(count(&elements, "polyline", "hr"), 1);
@@ -284,13 +303,19 @@ fn a_day_at_one_hertz_stays_small() {
     let alternating: Vec<Reading> = (0..86_400)
         .map(|s| reading(s, if s % 2 == 0 { 60 + (s % 120) as u16 } else { 0 }))
         .collect();
-    let svg = session_svg(&alternating, &zones(), "Alternating", GAP);
+    let svg = session_svg(
+        &alternating,
+        &zones(),
+        "Alternating",
+        GAP,
+        PlausibleHr::DEFAULT,
+    );
     assert!(svg.len() < 2_000_000, "{} bytes", svg.len());
     parse(&svg);
     let pairs: Vec<Reading> = (0..86_400)
         .map(|s| reading(s, if s % 3 == 2 { 0 } else { 60 + (s % 120) as u16 }))
         .collect();
-    let svg = session_svg(&pairs, &zones(), "Pairs", GAP);
+    let svg = session_svg(&pairs, &zones(), "Pairs", GAP, PlausibleHr::DEFAULT);
     assert!(svg.len() < 2_000_000, "{} bytes", svg.len());
     parse(&svg);
 }
@@ -306,7 +331,7 @@ fn odd_inputs_never_break_the_document() {
     for zones in [zones(), broken] {
         for title in ["", "\u{0}\u{7}ctrl", "ünï ✓ 💓"] {
             for gap in [Duration::ZERO, GAP, Duration::MAX] {
-                let svg = session_svg(&readings, &zones, title, gap);
+                let svg = session_svg(&readings, &zones, title, gap, PlausibleHr::DEFAULT);
                 let elements = parse(&svg);
                 assert!(!svg.contains("NaN") && !svg.contains("inf"));
                 assert_eq!(count(&elements, "text", "zone-label"), 5);
@@ -321,7 +346,13 @@ fn odd_inputs_never_break_the_document() {
             ..reading(0, 120)
         },
     ];
-    parse(&session_svg(&far, &zones(), "far", GAP));
+    parse(&session_svg(
+        &far,
+        &zones(),
+        "far",
+        GAP,
+        PlausibleHr::DEFAULT,
+    ));
 }
 
 fn date(d: u32) -> NaiveDate {
@@ -428,7 +459,7 @@ fn write_svg_makes_an_owner_only_file_and_names_the_path_on_failure() {
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("session.svg");
-    let svg = session_svg(&workout(5), &zones(), "t", GAP);
+    let svg = session_svg(&workout(5), &zones(), "t", GAP, PlausibleHr::DEFAULT);
     write_svg(&path, &svg).unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), svg);
     let mode = std::fs::metadata(&path).unwrap().permissions().mode();

@@ -1,14 +1,14 @@
 //! The heart-rate line of a session, in pixels: where it breaks and which points it keeps.
 //!
 //! Breaks follow the summary's accounting ([`crate::physiology::summary`]): an interval longer
-//! than `max_gap` is a gap, and a reading without a signal (HR 0 or no skin contact,
+//! than `max_gap` is a gap, and a reading without a signal (HR 0 or implausible, or no skin contact,
 //! [`has_signal`]) stands for no zone time, so the line never crosses either. Long runs are
 //! thinned per pixel column (first, lowest, highest and last point of each column, in time
 //! order: M4 decimation), which draws the same picture from at most four points a column.
 
 use std::time::Duration;
 
-use crate::physiology::summary::has_signal;
+use crate::physiology::summary::{has_signal, PlausibleHr};
 use crate::reading::Reading;
 
 use super::svg::num;
@@ -31,6 +31,7 @@ pub(super) fn trace(
     ordered: &[&Reading],
     offsets: &[f64],
     max_gap: Duration,
+    plausible: PlausibleHr,
     x_of: impl Fn(f64) -> f64,
     y_of: impl Fn(u16) -> f64,
 ) -> Trace {
@@ -42,17 +43,17 @@ pub(super) fn trace(
         let joined = match previous {
             Some((prev, prev_offset)) => {
                 let gap = offset - prev_offset > max_gap_s;
-                if gap || !has_signal(prev) {
+                if gap || !has_signal(prev, plausible) {
                     add_blank(&mut out.blanks, (x_of(prev_offset), x_of(offset)));
                 }
-                !gap && has_signal(prev)
+                !gap && has_signal(prev, plausible)
             }
             None => false,
         };
         if !joined {
             run.finish_into(&mut out);
         }
-        if has_signal(reading) {
+        if has_signal(reading, plausible) {
             run.push((x_of(offset), y_of(reading.hr)));
         }
         previous = Some((reading, offset));
@@ -174,6 +175,7 @@ mod tests {
             &ordered,
             &offsets,
             Duration::from_secs(max_gap_s),
+            PlausibleHr::DEFAULT,
             |s| s,
             f64::from,
         )
