@@ -272,3 +272,15 @@ fn two_recordings_at_once_both_land() {
     assert_eq!(list.len(), 2);
     assert!(list.iter().all(|r| r["status"] == "complete"));
 }
+
+/// An empty week reads naturally: no "-0" minutes, no "150 min to go to 150".
+#[test]
+fn an_empty_week_says_nothing_yet() {
+    let sb = Sandbox::new();
+    let text = sb.ok(&["week", "--date", "2026-11-25"]);
+    assert!(text.contains(": 0 moderate-equivalent min"), "{text}");
+    assert!(!text.contains("-0"), "{text}");
+    assert!(text.contains("nothing yet this week"), "{text}");
+    let v = sb.json(&["week", "--date", "2026-11-25", "--json"]);
+    assert_eq!(v["moderate_equivalent_min"], 0.0);
+}

@@ -187,7 +187,8 @@ pub struct WeekSummary {
     pub status: GuidelineStatus,
     /// Whole minutes still needed to reach 150, rounded up (0 once reached).
     pub minutes_to_go: f64,
-    /// "42 min to go to 150", "within the 150-300 min range", "above 300 min: extra benefit".
+    /// "42 min to go to 150", "within the 150-300 min range", "above 300 min: extra benefit";
+    /// "nothing yet this week: the aim is 150-300 min" with nothing.
     pub status_text: String,
     pub trimp: f64,
     /// Days with active heart-rate time (hard or easy).
@@ -250,10 +251,15 @@ pub fn summarise_week(
         previous_hard = hard;
     }
 
-    let moderate_equivalent_min: f64 = days.iter().map(|d| d.moderate_equivalent_min).sum();
+    // `+ 0.0`: an empty f64 sum is -0.0, which prints as "-0".
+    let moderate_equivalent_min: f64 =
+        days.iter().map(|d| d.moderate_equivalent_min).sum::<f64>() + 0.0;
     let status = GuidelineStatus::of(moderate_equivalent_min);
     let minutes_to_go = (WHO_WEEKLY_MIN - moderate_equivalent_min).max(0.0).ceil();
     let status_text = match status {
+        GuidelineStatus::Below if moderate_equivalent_min <= 0.0 => {
+            format!("nothing yet this week: the aim is {WHO_WEEKLY_MIN}-{WHO_WEEKLY_MAX} min")
+        }
         GuidelineStatus::Below => format!("{minutes_to_go} min to go to {WHO_WEEKLY_MIN}"),
         GuidelineStatus::Within => {
             format!("within the {WHO_WEEKLY_MIN}-{WHO_WEEKLY_MAX} min range")
@@ -409,7 +415,14 @@ mod tests {
         // Nothing: 150 min to go, all rest.
         let week = summarise_week(date(3), &[], &[]);
         assert_eq!(week.status, GuidelineStatus::Below);
-        assert_eq!(week.status_text, "150 min to go to 150");
+        assert_eq!(
+            week.status_text,
+            "nothing yet this week: the aim is 150-300 min"
+        );
+        assert_eq!(week.minutes_to_go, 150.0);
+        // Zero, not minus zero (an empty f64 sum is -0.0): "0", never "-0".
+        assert!(week.moderate_equivalent_min.is_sign_positive());
+        assert_eq!(format!("{:.0}", week.moderate_equivalent_min), "0");
         assert_eq!(week.pattern, "- - - - - - -");
         assert_eq!(week.days_trained, 0);
         // 107.5 meq: 42.5 to go, shown as 43.
