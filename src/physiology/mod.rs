@@ -15,6 +15,7 @@ pub mod baseline;
 pub mod hrv;
 pub mod load;
 pub mod readiness;
+pub mod rr_correction;
 pub mod summary;
 pub mod week;
 pub mod zones;
