@@ -21,6 +21,10 @@
 //! (Lipponen & Tarvainen 2019, docs/science.md §10) splits missed beats, merges extra ones,
 //! interpolates ectopic, long and short ones, and then removes what is still outside
 //! 300-2000 ms. A strap that misses or adds a beat no longer costs the beats around it. The
+//! mean NN, SDNN and the resting HR come from the whole corrected series; RMSSD and pNN50
+//! from the successive differences between adjacent RECORDED values only (not the halves of a
+//! split beat nor interpolated values, which are smooth by construction and would bias RMSSD
+//! down: see the module documentation of `rr_correction`). The
 //! artifact share it refuses on is the share of the input intervals that were corrected or
 //! removed, and the result carries the counts by type.
 //!
@@ -407,11 +411,13 @@ pub fn metrics_of_rr(rr_ms: &[f64]) -> Result<(HrvMetrics, CleanedRr), MetricsEr
 
 /// Corrects `rr_ms` ([`correct_rr`]: Lipponen & Tarvainen 2019) and computes the metrics of the
 /// corrected series, with no refusal thresholds: the morning check's path for long recordings
-/// and measurements. `rr_count` is the input length, `nn_count` the corrected series' length
+/// and measurements. Successive differences (RMSSD, pNN50) only between adjacent recorded
+/// values ([`RrCorrection::recorded_pairs`]; interpolated values would bias RMSSD down), the
+/// mean, SDNN and resting HR over the whole corrected series. `rr_count` is the input length, `nn_count` the corrected series' length
 /// (larger than `rr_count` when missed beats were split), `artifact_share` the correction's.
 pub fn metrics_of_corrected_rr(rr_ms: &[f64]) -> Result<(HrvMetrics, RrCorrection), MetricsError> {
     let corrected = correct_rr(rr_ms);
-    let mut metrics = metrics_of_nn(&corrected.nn_ms, &corrected.adjacent)?;
+    let mut metrics = metrics_of_nn(&corrected.nn_ms, &corrected.recorded_pairs())?;
     metrics.rr_count = corrected.flags.len();
     metrics.artifact_share = corrected.artifact_share;
     Ok((metrics, corrected))
@@ -505,7 +511,7 @@ pub fn morning_metrics(rr_ms: &[f64], settle_s: f64) -> Result<MorningResult, Ch
             needed_s: MIN_CLEAN_S,
         });
     }
-    let mut metrics = metrics_of_nn(&corrected.nn_ms, &corrected.adjacent)?;
+    let mut metrics = metrics_of_nn(&corrected.nn_ms, &corrected.recorded_pairs())?;
     metrics.rr_count = corrected.flags.len();
     metrics.artifact_share = corrected.artifact_share;
     Ok(MorningResult {
