@@ -792,6 +792,53 @@ mod tests {
     }
 
     #[test]
+    fn the_morning_check_corrects_instead_of_dropping() {
+        // A missed beat (two 800 ms intervals as one 1600 ms) and an extra one (800 split
+        // into 300 + 500) in the wobble series.
+        let mut rr = clean_series(120);
+        rr[40] = 1600.0;
+        rr.remove(41);
+        rr[80] = 300.0;
+        rr.insert(81, 500.0);
+        let result = morning_metrics(&rr, 0.0).unwrap();
+        assert_eq!(result.flags[40], BeatFlag::Missed);
+        assert_eq!(result.flags[80], BeatFlag::Extra);
+        assert_eq!(
+            result.artifacts,
+            ArtifactCounts {
+                missed: 1,
+                extra: 1,
+                ..Default::default()
+            }
+        );
+        assert_eq!(result.out_of_range, 0);
+        // 120 intervals in, 120 out again; 2 of 120 corrected.
+        assert_eq!(
+            (result.metrics.rr_count, result.metrics.nn_count),
+            (120, 120)
+        );
+        assert!(close(result.metrics.artifact_share, 2.0 / 120.0));
+        // Splitting and merging keep the recording's length.
+        let total: f64 = rr.iter().sum();
+        assert!(close(result.clean_s, total / 1000.0));
+        assert!(close(result.metrics.mean_nn_ms, total / 120.0));
+        // The split halves are estimates: no difference is formed with them, so RMSSD is
+        // about that of the wobble (10 ms); a merged 800 stands where the wobble had 810 and
+        // changes two of the ~115 differences.
+        assert!(
+            (result.metrics.rmssd_ms - 10.0).abs() < 0.1,
+            "{}",
+            result.metrics.rmssd_ms
+        );
+        let json = serde_json::to_value(&result).unwrap();
+        assert_eq!(
+            json["artifacts"],
+            serde_json::json!({"ectopic": 0, "missed": 1, "extra": 1, "long_short": 0})
+        );
+        assert_eq!(json["flags"][40], "missed");
+    }
+
+    #[test]
     fn json_shape() {
         let result = morning_metrics(&clean_series(100), 0.0).unwrap();
         let json = serde_json::to_value(&result).unwrap();
