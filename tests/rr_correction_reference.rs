@@ -106,6 +106,7 @@ fn rmssd_all(rr: &[f64]) -> f64 {
 fn neurokit_params() -> CorrectionParams {
     CorrectionParams {
         threshold_floor_share: 0.0,
+        spread_floor_factor: 0.0,
         threshold_cap_share: f64::INFINITY,
         max_passes: 1,
         ..Default::default()
