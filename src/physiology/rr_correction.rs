@@ -1038,6 +1038,26 @@ mod tests {
     }
 
     #[test]
+    fn a_nearly_pure_breathing_sine_is_not_an_artifact() {
+        // The simulator's resting heart: 1090 ms +- 60 ms over 4.3 beats, 1 ms of noise. The
+        // differences are all about the same size, the quartile deviation collapses; the
+        // spread floor keeps the threshold at twice their median.
+        let rr: Vec<f64> = (0..200)
+            .map(|i| {
+                let wobble = [0.3, -0.8, 0.5, -0.1, 0.9, -0.4, 0.0][i % 7];
+                1090.0 + 60.0 * (i as f64 * std::f64::consts::TAU / 4.3).sin() + wobble
+            })
+            .collect();
+        let c = correct_rr(&rr);
+        assert!(flagged(&c).is_empty(), "{:?}", flagged(&c));
+        let without = CorrectionParams {
+            spread_floor_factor: 0.0,
+            ..Default::default()
+        };
+        assert!(!flagged(&correct_rr_with(&rr, &without)).is_empty());
+    }
+
+    #[test]
     fn the_quartiles_interpolate_like_numpy() {
         // numpy.quantile([1, 2, 3, 4], [0.25, 0.75]) = [1.75, 3.25].
         let v = [1.0, 2.0, 3.0, 4.0];
