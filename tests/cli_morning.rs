@@ -44,8 +44,13 @@ fn a_simulated_check_reports_every_metric_and_is_kept() {
         "mean_nn_ms",
         "rr_used",
         "artifact_share",
+        "artifacts",
     ] {
         assert!(v.get(key).is_some(), "{key} missing in {v}");
+    }
+    // The correction's counts by type (Lipponen & Tarvainen 2019 classes).
+    for kind in ["ectopic", "missed", "extra", "long_short"] {
+        assert!(v["artifacts"][kind].is_u64(), "{kind} in {v}");
     }
     let rest = v["resting_hr"].as_f64().unwrap();
     assert!((50.0..62.0).contains(&rest), "simulated at 56 bpm: {rest}");

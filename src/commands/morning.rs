@@ -18,6 +18,7 @@ use crate::history;
 use crate::physiology::hrv::morning_metrics;
 use crate::physiology::live::LiveSettings;
 use crate::physiology::person::Posture;
+use crate::physiology::rr_correction::ArtifactCounts;
 use crate::protocol::capture;
 use crate::reading::RrInterval;
 use crate::runner::{self, Ended, SessionPlan};
@@ -137,11 +138,17 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
     };
     let wellness = ask_wellness(args);
     let (metrics_row, metrics_json, refused) = match &result {
-        Ok(m) => (
-            Some(MorningMetricsRow::from(&m.metrics)),
-            Some(serde_json::to_string(&m.metrics).unwrap_or_default()),
-            None,
-        ),
+        Ok(m) => {
+            // The metrics and what the correction did, kept whole with the check.
+            let mut stored = serde_json::to_value(m.metrics).unwrap_or_default();
+            stored["artifacts"] = json!(m.artifacts);
+            stored["out_of_range"] = json!(m.out_of_range);
+            (
+                Some(MorningMetricsRow::from(&m.metrics)),
+                Some(stored.to_string()),
+                None,
+            )
+        }
         Err(why) => (None, None, Some(why.clone())),
     };
     db.add_morning_check(&NewMorningCheck {
@@ -183,6 +190,8 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
             "rr_used": m.metrics.nn_count,
             "rr_total": m.metrics.rr_count,
             "artifact_share": m.metrics.artifact_share,
+            "artifacts": m.artifacts,
+            "out_of_range": m.out_of_range,
             "settle_s": m.settle_s,
             "clean_s": m.clean_s,
             "dropouts": recorded.tally.dropouts,
@@ -195,7 +204,7 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
         let mut out = format!(
             "Morning check {} ({}):\n  resting HR {:.0} bpm (lowest 30-beat average; mean {:.0})\n  \
              HRV: RMSSD {:.0} ms (lnRMSSD {:.2}), SDNN {:.0} ms, pNN50 {:.0} %\n  \
-             {} clean beats used, {:.0} % artifacts\n",
+             {} beats used, {:.0} % artifacts{}\n",
             date.format("%a %d %b %Y"),
             check.posture.as_str(),
             m.metrics.resting_hr_lowest_30_beats,
@@ -206,6 +215,7 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
             m.metrics.pnn50 * 100.0,
             m.metrics.nn_count,
             m.metrics.artifact_share * 100.0,
+            artifact_words(&m.artifacts, m.out_of_range),
         );
         if let Some(status) = &trend.today.baseline_status {
             out.push_str(&format!("  {status}\n"));
@@ -213,6 +223,32 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
         out.push('\n');
         out.push_str(&ui::readiness::readiness(&readiness));
         super::print(&out)
+    }
+}
+
+/// " (corrected: 2 missed, 1 ectopic; 1 removed)", or nothing when nothing was touched.
+fn artifact_words(a: &ArtifactCounts, removed: usize) -> String {
+    let corrected: Vec<String> = [
+        (a.missed, "missed"),
+        (a.extra, "extra"),
+        (a.ectopic, "ectopic"),
+        (a.long_short, "long or short"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    let mut parts = Vec::new();
+    if !corrected.is_empty() {
+        parts.push(format!("corrected: {}", corrected.join(", ")));
+    }
+    if removed > 0 {
+        parts.push(format!("{removed} removed"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
     }
 }
 

@@ -1,25 +1,40 @@
-//! Heart-rate variability from RR intervals: which beats count, the Task Force 1996 time-domain
-//! metrics, and the morning check's accept-or-refuse decision.
+//! Heart-rate variability from RR intervals: the Task Force 1996 time-domain metrics, the
+//! morning check's accept-or-refuse decision, and the simple dropping cleaner.
 //!
-//! Owns the RR cleaning rule, the metric definitions and the refusal thresholds. Pure: RR
-//! intervals in milliseconds come in (from [`crate::reading::RrInterval::ms`], which is exact),
-//! numbers or a refusal go out; no clock, no disk, no terminal.
+//! Owns the metric definitions, the refusal thresholds, the plausible range and the simple
+//! cleaning rule. Pure: RR intervals in milliseconds come in (from
+//! [`crate::reading::RrInterval::ms`], which is exact), numbers or a refusal go out; no clock, no
+//! disk, no terminal.
 //!
-//! Sources (docs/science.md; the rule below, step by step: §16):
+//! Sources (docs/science.md; the rules below, step by step: §10, §16):
 //! - definitions (§6): Task Force of the ESC and NASPE 1996, Eur Heart J 17:354: RMSSD, lnRMSSD,
 //!   SDNN (sample SD, n-1), pNN50, mean NN, mean HR = 60000 / mean NN;
 //! - cleaning (§6): reject an interval outside 300-2000 ms or differing > 20 % from the previous
 //!   accepted one (Malik-style filters), and compare with the local median (Xu & Schuckers 2001);
+//! - correction (§10): Lipponen & Tarvainen 2019, in [`super::rr_correction`];
 //! - protocol (§5): 60 s of lnRMSSD agrees with 5 min (Esco & Flatt 2014, ICC 0.98); discard the
 //!   first ~30-60 s while the heart settles.
 //!
+//! # The morning check ([`morning_metrics`])
+//!
+//! The morning check computes HRV from CORRECTED RR: [`super::rr_correction::correct_rr`]
+//! (Lipponen & Tarvainen 2019, docs/science.md §10) splits missed beats, merges extra ones,
+//! interpolates ectopic, long and short ones, and then removes what is still outside
+//! 300-2000 ms. A strap that misses or adds a beat no longer costs the beats around it. The
+//! mean NN, SDNN and the resting HR come from the whole corrected series; RMSSD and pNN50
+//! from the successive differences between adjacent RECORDED values only (not the halves of a
+//! split beat nor interpolated values, which are smooth by construction and would bias RMSSD
+//! down: see the module documentation of `rr_correction`). The
+//! artifact share it refuses on is the share of the input intervals that were corrected or
+//! removed, and the result carries the counts by type.
+//!
 //! # Cleaning ([`clean_rr`])
 //!
-//! This is the simple filter plus a local-median comparison, NOT Lipponen & Tarvainen 2019 (J Med
-//! Eng Technol 43:173). Their time-varying thresholds (quartile deviations over 91 beats) are
-//! undefined on short, very regular series and could not be checked against a reference here, so
-//! they were left for later. An interval is ACCEPTED as a normal-to-normal (NN) beat when all
-//! three hold, checked in this order:
+//! The simple filter plus a local-median comparison, which DROPS beats instead of correcting
+//! them: the rule [`metrics_of_rr`] applies, kept as the documented, reference-checked baseline
+//! (tests/hrv_reference.rs) that the correction is measured against. The morning check no
+//! longer uses it. An interval is ACCEPTED as a normal-to-normal (NN) beat when all three
+//! hold, checked in this order:
 //! 1. it is finite and within [`RR_MIN_MS`]..=[`RR_MAX_MS`] (300-2000 ms, both included);
 //! 2. it differs from the local median by at most [`MAX_RELATIVE_CHANGE`] (20 %) of that median:
 //!    `|rr - median| <= 0.2 x median`, where the median is taken over the in-range intervals
@@ -59,6 +74,8 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::rr_correction::{correct_rr, ArtifactCounts, RrCorrection};
+
 /// Shortest plausible RR interval, ms (200 bpm). docs/science.md §6, §11.
 pub const RR_MIN_MS: f64 = 300.0;
 /// Longest plausible RR interval, ms (30 bpm). docs/science.md §6, §11.
@@ -84,22 +101,27 @@ pub const MAX_ARTIFACT_SHARE: f64 = 0.20;
 /// lnRMSSD agrees with 5 min (Esco & Flatt 2014, ICC 0.98); 10 s does not (docs/science.md §5).
 pub const MIN_CLEAN_S: f64 = 60.0;
 
-/// What the cleaner made of one RR interval.
+/// What the cleaner ([`clean_rr`]) or the correction ([`super::rr_correction::correct_rr`]) made
+/// of one RR interval. For the cleaner every flag but `Normal` means "rejected (dropped)"; for
+/// the correction `Ectopic`, `Missed`, `Extra`, `Short` and `Long` mean "corrected as such" and
+/// `OutOfRange` means "removed".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BeatFlag {
-    /// Accepted: a normal-to-normal interval.
+    /// Accepted (kept as it was): a normal-to-normal interval.
     Normal,
-    /// Not a finite value within 300-2000 ms.
+    /// Not a finite value within 300-2000 ms (for the correction: not a finite positive value,
+    /// or outside 300-2000 ms after correction).
     OutOfRange,
-    /// One of a short-long pair adding up to about two normal intervals (within 20 % of twice
-    /// the local median): a premature beat and its compensatory pause.
+    /// A premature beat or its compensatory pause (cleaner: one of a short-long pair adding up
+    /// to within 20 % of twice the local median; correction: the S11-S12 decision).
     Ectopic,
-    /// About twice the local median (half of it within 20 % of the median): the strap missed
-    /// a beat, so one interval spans two.
+    /// The strap missed a beat, so one interval spans two (cleaner: half of it within 20 % of
+    /// the local median; correction: long, and half of it within the threshold of the median).
     Missed,
-    /// Adds up with a neighbour to about one normal interval (within 20 % of the local median):
-    /// a spurious detection split one interval in two.
+    /// A spurious detection split one interval in two (cleaner: it adds up with a neighbour to
+    /// within 20 % of the local median; correction: short, and it adds up with a neighbour to
+    /// within the threshold of the median).
     Extra,
     /// Shorter than its reference, fitting none of the patterns above.
     Short,
@@ -291,11 +313,12 @@ pub struct HrvMetrics {
     /// difference). With fewer than 30 NN beats, the mean over all of them (= `mean_hr_bpm`).
     /// This is the resting HR a morning check reports (docs/science.md §5: "say which you use"; §16).
     pub resting_hr_lowest_30_beats: f64,
-    /// NN intervals used.
+    /// NN intervals used (for corrected RR: the corrected series, which a split missed beat
+    /// makes longer than the input).
     pub nn_count: usize,
     /// RR intervals handed in (after settling, for a morning check).
     pub rr_count: usize,
-    /// Rejected / `rr_count`, 0..1.
+    /// Rejected (or, for corrected RR, corrected or removed) / `rr_count`, 0..1.
     pub artifact_share: f64,
 }
 
@@ -372,14 +395,29 @@ pub fn metrics_of_nn(nn: &[f64], adjacency: &[bool]) -> Result<HrvMetrics, Metri
     })
 }
 
-/// Cleans `rr_ms` and computes its metrics, with no refusal thresholds: for long recordings and
-/// reference checks. `rr_count` and `artifact_share` describe the whole input.
+/// Cleans `rr_ms` ([`clean_rr`]: artifacts dropped) and computes its metrics, with no refusal
+/// thresholds: for reference checks and as the baseline the correction is measured against.
+/// `rr_count` and `artifact_share` describe the whole input.
 pub fn metrics_of_rr(rr_ms: &[f64]) -> Result<(HrvMetrics, CleanedRr), MetricsError> {
     let cleaned = clean_rr(rr_ms);
     let mut metrics = metrics_of_nn(&cleaned.nn_ms, &cleaned.adjacent)?;
     metrics.rr_count = cleaned.flags.len();
     metrics.artifact_share = cleaned.artifact_share;
     Ok((metrics, cleaned))
+}
+
+/// Corrects `rr_ms` ([`correct_rr`]: Lipponen & Tarvainen 2019) and computes the metrics of the
+/// corrected series, with no refusal thresholds: the morning check's path for long recordings
+/// and measurements. Successive differences (RMSSD, pNN50) only between adjacent recorded
+/// values ([`RrCorrection::recorded_pairs`]; interpolated values would bias RMSSD down), the
+/// mean, SDNN and resting HR over the whole corrected series. `rr_count` is the input length, `nn_count` the corrected series' length
+/// (larger than `rr_count` when missed beats were split), `artifact_share` the correction's.
+pub fn metrics_of_corrected_rr(rr_ms: &[f64]) -> Result<(HrvMetrics, RrCorrection), MetricsError> {
+    let corrected = correct_rr(rr_ms);
+    let mut metrics = metrics_of_nn(&corrected.nn_ms, &corrected.recorded_pairs())?;
+    metrics.rr_count = corrected.flags.len();
+    metrics.artifact_share = corrected.artifact_share;
+    Ok((metrics, corrected))
 }
 
 /// An accepted morning check.
@@ -390,16 +428,22 @@ pub struct MorningResult {
     pub settle_s: f64,
     /// Intervals dropped as settling time (not counted anywhere else).
     pub settle_beats: usize,
-    /// Sum of the NN intervals, seconds.
+    /// Sum of the intervals the metrics were computed from (the corrected series), seconds.
     pub clean_s: f64,
-    /// One flag per interval after the settling time.
+    /// One flag per interval after the settling time: what the correction did with it.
     pub flags: Vec<BeatFlag>,
+    /// Corrected intervals by type (the JSON `artifacts`: ectopic, missed, extra, long_short).
+    pub artifacts: ArtifactCounts,
+    /// Intervals removed: not a finite positive value, or outside 300-2000 ms after correction.
+    /// With `artifacts` they make up `metrics.artifact_share`.
+    pub out_of_range: usize,
 }
 
 /// Why a morning check was refused. The messages are for the person taking the check.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum CheckRefused {
-    /// More than [`MAX_ARTIFACT_SHARE`] of the intervals were rejected.
+    /// More than [`MAX_ARTIFACT_SHARE`] of the intervals were corrected or removed
+    /// (`rejected` counts both).
     #[error(
         "poor strap contact: wet the electrodes and try again ({:.0} % of {total} beats were artifacts; at most {:.0} % may be)",
         artifact_share * 100.0,
@@ -428,10 +472,11 @@ pub enum CheckRefused {
 /// A morning resting check from the RR intervals of one recording (ms, in order).
 ///
 /// Drops the intervals that start within the first `settle_s` seconds (by cumulative RR time,
-/// counting every interval handed in; a non-finite or negative interval adds no time), cleans
-/// the rest ([`clean_rr`]) and refuses the check when more than [`MAX_ARTIFACT_SHARE`] of them
-/// are artifacts (checked first: it is the more useful advice) or when less than
-/// [`MIN_CLEAN_S`] of clean RR remains.
+/// counting every interval handed in; a non-finite or negative interval adds no time),
+/// corrects the rest ([`correct_rr`], which also removes what is outside 300-2000 ms after
+/// correction) and refuses the check when more than [`MAX_ARTIFACT_SHARE`] of them were
+/// corrected or removed (checked first: it is the more useful advice) or when the corrected
+/// series is shorter than [`MIN_CLEAN_S`]. The metrics are those of the corrected series.
 pub fn morning_metrics(rr_ms: &[f64], settle_s: f64) -> Result<MorningResult, CheckRefused> {
     let settle_s = if settle_s > 0.0 { settle_s } else { 0.0 };
     let settle_ms = settle_s * 1000.0;
@@ -447,15 +492,15 @@ pub fn morning_metrics(rr_ms: &[f64], settle_s: f64) -> Result<MorningResult, Ch
         })
         .count();
     let rr_ms = &rr_ms[settle_beats..];
-    let cleaned = clean_rr(rr_ms);
-    if cleaned.artifact_share > MAX_ARTIFACT_SHARE {
+    let corrected = correct_rr(rr_ms);
+    if corrected.artifact_share > MAX_ARTIFACT_SHARE {
         return Err(CheckRefused::PoorContact {
-            artifact_share: cleaned.artifact_share,
-            rejected: cleaned.rejected,
-            total: cleaned.flags.len(),
+            artifact_share: corrected.artifact_share,
+            rejected: corrected.artifacts.total() + corrected.out_of_range,
+            total: corrected.flags.len(),
         });
     }
-    let clean_s = cleaned.nn_ms.iter().sum::<f64>() / 1000.0;
+    let clean_s = corrected.nn_ms.iter().sum::<f64>() / 1000.0;
     if clean_s < MIN_CLEAN_S {
         return Err(CheckRefused::TooShort {
             clean_s,
@@ -463,15 +508,17 @@ pub fn morning_metrics(rr_ms: &[f64], settle_s: f64) -> Result<MorningResult, Ch
             needed_s: MIN_CLEAN_S,
         });
     }
-    let mut metrics = metrics_of_nn(&cleaned.nn_ms, &cleaned.adjacent)?;
-    metrics.rr_count = cleaned.flags.len();
-    metrics.artifact_share = cleaned.artifact_share;
+    let mut metrics = metrics_of_nn(&corrected.nn_ms, &corrected.recorded_pairs())?;
+    metrics.rr_count = corrected.flags.len();
+    metrics.artifact_share = corrected.artifact_share;
     Ok(MorningResult {
         metrics,
         settle_s,
         settle_beats,
         clean_s,
-        flags: cleaned.flags,
+        flags: corrected.flags,
+        artifacts: corrected.artifacts,
+        out_of_range: corrected.out_of_range,
     })
 }
 
@@ -739,6 +786,53 @@ mod tests {
             morning_metrics(&[], 30.0),
             Err(CheckRefused::TooShort { clean_s, .. }) if clean_s == 0.0
         ));
+    }
+
+    #[test]
+    fn the_morning_check_corrects_instead_of_dropping() {
+        // A missed beat (two 800 ms intervals as one 1600 ms) and an extra one (800 split
+        // into 300 + 500) in the wobble series.
+        let mut rr = clean_series(120);
+        rr[40] = 1600.0;
+        rr.remove(41);
+        rr[80] = 300.0;
+        rr.insert(81, 500.0);
+        let result = morning_metrics(&rr, 0.0).unwrap();
+        assert_eq!(result.flags[40], BeatFlag::Missed);
+        assert_eq!(result.flags[80], BeatFlag::Extra);
+        assert_eq!(
+            result.artifacts,
+            ArtifactCounts {
+                missed: 1,
+                extra: 1,
+                ..Default::default()
+            }
+        );
+        assert_eq!(result.out_of_range, 0);
+        // 120 intervals in, 120 out again; 2 of 120 corrected.
+        assert_eq!(
+            (result.metrics.rr_count, result.metrics.nn_count),
+            (120, 120)
+        );
+        assert!(close(result.metrics.artifact_share, 2.0 / 120.0));
+        // Splitting and merging keep the recording's length.
+        let total: f64 = rr.iter().sum();
+        assert!(close(result.clean_s, total / 1000.0));
+        assert!(close(result.metrics.mean_nn_ms, total / 120.0));
+        // The split halves are estimates: no difference is formed with them, so RMSSD is
+        // about that of the wobble (10 ms); a merged 800 stands where the wobble had 810 and
+        // changes two of the ~115 differences.
+        assert!(
+            (result.metrics.rmssd_ms - 10.0).abs() < 0.1,
+            "{}",
+            result.metrics.rmssd_ms
+        );
+        let json = serde_json::to_value(&result).unwrap();
+        assert_eq!(
+            json["artifacts"],
+            serde_json::json!({"ectopic": 0, "missed": 1, "extra": 1, "long_short": 0})
+        );
+        assert_eq!(json["flags"][40], "missed");
     }
 
     #[test]

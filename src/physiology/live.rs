@@ -14,8 +14,8 @@
 //! paused time counts nothing: the interval running when the session is paused or resumed (at
 //! most one reading interval) is dropped too.
 //!
-//! The live RMSSD uses the morning check's RR cleaning ([`super::hrv::clean_rr`],
-//! docs/science.md §6, §16) over the RR intervals of the last [`RR_WINDOW`] of reading time. Beats are
+//! The live RMSSD uses the morning check's RR correction ([`super::rr_correction`],
+//! docs/science.md §10, §16) over the RR intervals of the last [`RR_WINDOW`] of reading time. Beats are
 //! adjacent only within one run: a reading without a signal, a reading more than
 //! [`RUN_BREAK`] after the previous one (packets, hence beats, were missed) or a link change
 //! starts a new run; each run is cleaned on its own and nothing is differenced across runs.
@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::hrv::clean_rr;
+use super::rr_correction::correct_rr;
 use super::summary::{has_signal, PlausibleHr};
 use super::week::WHO_WEEKLY_MIN;
 use super::zones::{PerZone, TalkZone, ZoneTable};
@@ -176,9 +176,9 @@ impl LiveNumbers {
         self.week_total_min() / WEEK_GOAL_MIN
     }
 
-    /// RMSSD (ms) over the RR intervals of the last [`RR_WINDOW`], each run cleaned by the
-    /// morning check's rule, successive differences only between adjacent accepted beats of one
-    /// run. `None` until [`RR_MIN_PAIRS`] differences are in.
+    /// RMSSD (ms) over the RR intervals of the last [`RR_WINDOW`], each run corrected as the
+    /// morning check corrects (Lipponen & Tarvainen 2019), successive differences only between
+    /// adjacent recorded beats of one run. `None` until [`RR_MIN_PAIRS`] differences are in.
     pub fn rmssd_ms(&self) -> Option<f64> {
         let mut sum = 0.0;
         let mut pairs = 0usize;
@@ -189,8 +189,9 @@ impl LiveNumbers {
                 .find(|&i| self.beats[i].run != run)
                 .unwrap_or(self.beats.len());
             let ms: Vec<f64> = self.beats.range(start..end).map(|b| b.ms).collect();
-            let cleaned = clean_rr(&ms);
-            for (pair, &adjacent) in cleaned.nn_ms.windows(2).zip(&cleaned.adjacent) {
+            let corrected = correct_rr(&ms);
+            let recorded = corrected.recorded_pairs();
+            for (pair, &adjacent) in corrected.nn_ms.windows(2).zip(&recorded) {
                 if adjacent {
                     let d = pair[1] - pair[0];
                     sum += d * d;
@@ -465,13 +466,13 @@ mod tests {
         let rmssd = n.rmssd_ms().unwrap();
         assert!((rmssd - 19.53125).abs() < 1e-9, "{rmssd}");
 
-        // An ectopic-looking 1400 (+34 % on its neighbours): rejected by the morning check's
-        // rule, and both differences around it are left out.
+        // An ectopic-looking 1400 (+34 % on its neighbours): corrected by the morning check's
+        // rule, and both differences around it are left out (it is not a recorded value).
         send(&mut n, vec![1400, 1044]);
         let rmssd = n.rmssd_ms().unwrap();
         assert!((rmssd - 19.53125).abs() < 1e-9, "{rmssd}");
 
-        // 250 raw = 244 ms is out of range and rejected: 1044 -> 1084 is not a pair.
+        // 250 raw = 244 ms is an artifact: 1044 -> 1084 is not a pair of recorded beats.
         // 1084 -> 1044 is (40 raw), and 1044 -> 1024 (20 raw): 11 x 20 and 1 x 40 in all.
         send(&mut n, vec![250, 1084, 1044, 1024]);
         let raw = (11.0 * 400.0 + 1600.0) / 12.0;

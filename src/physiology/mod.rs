@@ -27,6 +27,7 @@ pub mod live;
 pub mod load;
 pub mod person;
 pub mod readiness;
+pub mod rr_correction;
 pub mod summary;
 pub mod week;
 pub mod zones;
