@@ -462,6 +462,25 @@ fn main() {
                 stats(times)
             );
         }
+        Some("check") => {
+            // The open-time check of today's talkzone (schema.rs): PRAGMA quick_check(5) on a
+            // read-only connection, with the bundled SQLite talkzone links.
+            let conn =
+                Connection::open_with_flags(&args[2], OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+            let mut times = Vec::new();
+            for _ in 0..args.get(3).map_or(3, |r| r.parse().unwrap()) {
+                let t = Instant::now();
+                let ok: String = conn
+                    .query_row("PRAGMA quick_check(5)", [], |r| r.get(0))
+                    .unwrap();
+                times.push(t.elapsed());
+                assert_eq!(ok, "ok");
+            }
+            let v: String = conn
+                .query_row("SELECT sqlite_version()", [], |r| r.get(0))
+                .unwrap();
+            println!("quick_check (SQLite {v}): {}", stats(times));
+        }
         Some("record") => record(&args[2], &args[3], args[4].parse().unwrap()),
         _ => eprintln!("usage: layout-probe load DB LAYOUT SESSION [REPEAT] | record DB METHOD N"),
     }
