@@ -13,6 +13,7 @@
 //! Underneath: `section` (the generic TOML table reader), `values` (single-value checks),
 //! [`mod@load`] (files and environment), [`error`].
 
+mod cross;
 pub mod device;
 pub mod error;
 pub mod load;

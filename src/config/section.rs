@@ -21,8 +21,15 @@ use serde::Deserialize;
 
 use super::{ConfigError, FileConfig, Location};
 
-/// Validates config file text. `origin` is only used to name the file in errors.
+/// Validates config file text, each section and then the checks across sections. `origin` is
+/// only used to name the file in errors.
 pub fn parse(text: &str, origin: &Path) -> Result<FileConfig, ConfigError> {
+    let file = read_sections(text, origin)?;
+    super::cross::check(&file, text, origin)?;
+    Ok(file)
+}
+
+fn read_sections(text: &str, origin: &Path) -> Result<FileConfig, ConfigError> {
     SectionSeed::<FileConfig>::new()
         .deserialize(toml::Deserializer::new(text))
         .map_err(|error| ConfigError::Invalid {

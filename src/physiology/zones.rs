@@ -397,14 +397,51 @@ pub enum ZoneError {
 
     #[error(
         "talk-test zone thresholds must increase: {}",
-        thresholds.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", ")
+        thresholds
+            .iter()
+            .map(|t| match t.derived_from {
+                None => format!("{} = {}", t.key, t.bpm),
+                Some(how) => format!("{} is not set, so {} ({how})", t.key, t.bpm),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     )]
     NotIncreasing {
-        /// Every threshold in zone order, by config key (defaults included, named by the key
-        /// that would change them).
-        thresholds: Vec<(&'static str, f64)>,
+        /// Every threshold in zone order, by config key.
+        thresholds: Vec<Threshold>,
+    },
+
+    #[error(
+        "a heart-rate reserve of {reserve:.0} bpm (maximum {max_hr:.0}, {max_source}; resting \
+         {resting_hr:.0}, {resting_source}) cannot hold five zones: the `hrr` model needs at least \
+         {MIN_RESERVE_BPM:.0} bpm between resting and maximum heart rate (adults have about \
+         100-140). Check `[profile] resting_hr`, `max_hr` and `age`, or choose another \
+         `[zones] model`"
+    )]
+    ReserveTooSmall {
+        reserve: f64,
+        resting_hr: f64,
+        resting_source: String,
+        max_hr: f64,
+        max_source: String,
     },
 }
+
+/// One talk-test threshold as [`ZoneError::NotIncreasing`] lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threshold {
+    /// The config key that sets it.
+    pub key: &'static str,
+    pub bpm: f64,
+    /// `None` when the config set it; else how the default was derived.
+    pub derived_from: Option<&'static str>,
+}
+
+/// The smallest heart-rate reserve (HRmax - HRrest) the `hrr` model accepts, bpm. The
+/// narrowest zone is 10 % of the reserve (light, 30-40 %): 40 bpm keeps every zone at least
+/// 4 bpm wide, wider than a strap's beat-to-beat HR jitter. talkzone's rule (docs/science.md
+/// §13); a real reserve is 100-140 bpm (resting 50-80, maximum 160-200, §2).
+pub const MIN_RESERVE_BPM: f64 = 40.0;
 
 /// ACSM %HRmax where light, moderate, vigorous and near max start (Garber 2011 Table 1).
 pub const HRMAX_FRACTIONS: [f64; 4] = [0.57, 0.64, 0.77, 0.96];
@@ -482,7 +519,17 @@ pub fn zone_table(cfg: &ZoneConfig, person: &PersonInputs) -> Result<ZoneTable, 
         ZoneModel::Hrr => {
             let (rest, source) = resting.as_ref().ok_or(ZoneError::NoRestingHr)?;
             check_resting(*rest, source)?;
-            HRR_FRACTIONS.map(|f| rest + f * (max_hr - rest))
+            let reserve = max_hr - rest;
+            if reserve < MIN_RESERVE_BPM {
+                return Err(ZoneError::ReserveTooSmall {
+                    reserve,
+                    resting_hr: *rest,
+                    resting_source: source.clone(),
+                    max_hr,
+                    max_source: max_hr_source,
+                });
+            }
+            HRR_FRACTIONS.map(|f| rest + f * reserve)
         }
         ZoneModel::TalkTest => talk_test_thresholds(cfg)?,
     };
@@ -538,12 +585,27 @@ pub fn talk_test_thresholds(cfg: &ZoneConfig) -> Result<[f64; 4], ZoneError> {
     if increasing {
         Ok(starts)
     } else {
+        let threshold = |key, bpm, set: bool, how| Threshold {
+            key,
+            bpm,
+            derived_from: (!set).then_some(how),
+        };
         Err(ZoneError::NotIncreasing {
             thresholds: vec![
-                (keys::LIGHT_MIN_HR, light),
-                (keys::MODERATE_MIN_HR, moderate),
-                (keys::TALK_OK_MAX_HR, talk_ok),
-                (keys::CANNOT_TALK_HR, cannot_talk),
+                threshold(
+                    keys::LIGHT_MIN_HR,
+                    light,
+                    cfg.light_min_hr.is_some(),
+                    "0.8 x zones.talk_ok_max_hr",
+                ),
+                threshold(
+                    keys::MODERATE_MIN_HR,
+                    moderate,
+                    cfg.moderate_min_hr.is_some(),
+                    "halfway from the light start to zones.talk_ok_max_hr",
+                ),
+                threshold(keys::TALK_OK_MAX_HR, talk_ok, true, ""),
+                threshold(keys::CANNOT_TALK_HR, cannot_talk, true, ""),
             ],
         })
     }
@@ -571,6 +633,33 @@ mod tests {
             age: Some(age),
             ..PersonInputs::default()
         }
+    }
+
+    /// Age 100 by Fox (HRmax 120) and resting 119: a reserve of 1 bpm would give zones 0.1 bpm
+    /// wide. 40 bpm is the least the hrr model takes; 39 is refused.
+    #[test]
+    fn the_hrr_model_needs_a_reserve_of_forty_bpm() {
+        let cfg = ZoneConfig {
+            model: ZoneModel::Hrr,
+            hrmax_formula: HrMaxFormula::Fox,
+            ..ZoneConfig::default()
+        };
+        let person = |resting_hr| PersonInputs {
+            age: Some(100),
+            resting_hr: Some(resting_hr),
+            ..PersonInputs::default()
+        };
+        let e = zone_table(&cfg, &person(119)).unwrap_err();
+        assert!(matches!(e, ZoneError::ReserveTooSmall { .. }), "{e}");
+        assert!(e.to_string().contains("reserve of 1 bpm"), "{e}");
+        assert!(matches!(
+            zone_table(&cfg, &person(81)),
+            Err(ZoneError::ReserveTooSmall { .. })
+        ));
+        let table = zone_table(&cfg, &person(80)).unwrap();
+        // 80 + 30 % of 40 = 92: the narrowest zone (light) is 4 bpm wide.
+        assert_close(table.min_bpm[1], 92.0);
+        assert_close(table.min_bpm[2] - table.min_bpm[1], 4.0);
     }
 
     #[test]

@@ -387,6 +387,53 @@ fn shipped_example_values_are_valid() {
     assert_eq!(file.zones.config.cannot_talk_hr, Some(172.0));
 }
 
+/// Checks across sections point at the key they are about: a heart-rate reserve too small for
+/// five zones (age 100 with Fox: HRmax 120, resting 119, model hrr: zones 0.1 bpm wide), and
+/// typed-in talk-test thresholds out of order, with the derived defaults said to be derived.
+#[test]
+fn cross_section_problems_name_their_key_and_line() {
+    let e = error_of(
+        "[profile]\nage = 100\nresting_hr = 119\n\n[zones]\nmodel = \"hrr\"\nhrmax_formula = \"fox\"\n",
+    );
+    assert_mentions(
+        &e,
+        &[
+            "config.toml:3:14: profile.resting_hr:",
+            "heart-rate reserve of 1 bpm",
+            "at least 40 bpm",
+        ],
+    );
+    // The same people under the hrmax model are fine: the reserve is only the hrr model's.
+    assert!(parse_str(
+        "[profile]\nage = 100\nresting_hr = 119\n[zones]\nhrmax_formula = \"fox\"\n"
+    )
+    .is_ok());
+
+    let e = error_of("[zones]\ntalk_ok_max_hr = 150\ncannot_talk_hr = 140\n");
+    assert_mentions(
+        &e,
+        &[
+            "config.toml:3:18: zones.cannot_talk_hr:",
+            "must increase",
+            "zones.talk_ok_max_hr = 150",
+            "zones.cannot_talk_hr = 140",
+            "zones.light_min_hr is not set, so 120 (0.8 x zones.talk_ok_max_hr)",
+        ],
+    );
+    // A typed threshold below a derived one: the typed one is named, the derived one said so.
+    let e =
+        error_of("[zones]\ntalk_ok_max_hr = 150\ncannot_talk_hr = 160\nmoderate_min_hr = 100\n");
+    assert_mentions(
+        &e,
+        &[
+            "config.toml:4:19: zones.moderate_min_hr:",
+            "zones.moderate_min_hr = 100",
+            "zones.light_min_hr is not set, so 120",
+        ],
+    );
+    assert!(!e.contains("zones.light_min_hr = 120"), "{e}");
+}
+
 #[test]
 fn zones_and_summary_sections() {
     let file = parse_str(
