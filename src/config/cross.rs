@@ -44,7 +44,10 @@ fn problem(file: &FileConfig) -> Option<(&'static str, String)> {
             // derived default is out of order) the one it is derived from.
             let key = thresholds
                 .windows(2)
-                .find(|w| w[1].derived_from.is_none() && !(w[0].bpm < w[1].bpm))
+                .find(|w| {
+                    w[1].derived_from.is_none()
+                        && w[0].bpm.partial_cmp(&w[1].bpm) != Some(std::cmp::Ordering::Less)
+                })
                 .map_or(keys::TALK_OK_MAX_HR, |w| w[1].key);
             let message = ZoneError::NotIncreasing { thresholds }.to_string();
             return Some((key, message));
