@@ -1456,10 +1456,16 @@ pub fn report(r: &Value) -> String {
     s
 }
 
+/// Print to stdout; a closed pipe (`| head`) is not an error.
+fn out(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 #[allow(dead_code)]
 fn main() {
     if std::env::args().any(|a| a == "-h" || a == "--help") {
-        println!("{USAGE}");
+        out(&format!("{USAGE}\n"));
         return;
     }
     let opts = match Options::parse(std::env::args().skip(1)) {
@@ -1477,8 +1483,8 @@ fn main() {
         Ok(r)
     });
     match result {
-        Ok(r) if opts.json => println!("{r:#}"),
-        Ok(r) => print!("{}", report(&r)),
+        Ok(r) if opts.json => out(&format!("{r:#}\n")),
+        Ok(r) => out(&report(&r)),
         Err(e) => {
             eprintln!("readiness-eval: {e}");
             std::process::exit(1);
