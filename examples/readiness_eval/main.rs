@@ -62,7 +62,7 @@ use talkzone::physiology::hrv::morning_metrics;
 use talkzone::protocol::capture::packet_line;
 use talkzone::protocol::heart_rate::{encode, HrFormat, Measurement};
 use talkzone::reading::{Contact, RrInterval};
-use talkzone::source::Packet;
+use talkzone::event::Packet;
 
 mod rules;
 
@@ -479,9 +479,9 @@ fn fit_shape(target: Target, rng: &mut StdRng) -> Morning {
                 break;
             }
             end_ms += raw.ms();
-            rr.push(raw.0);
+            rr.push(raw.raw());
         }
-        let ms: Vec<f64> = rr.iter().map(|&r| RrInterval(r).ms()).collect();
+        let ms: Vec<f64> = rr.iter().map(|&r| RrInterval::Ticks(r).ms()).collect();
         let Ok(m) = morning_metrics(&ms, SETTLE_S) else {
             break;
         };
@@ -512,16 +512,16 @@ pub fn capture_text(start: chrono::DateTime<Utc>, rr: &[u16]) -> String {
     let mut end_ms = 0.0;
     let mut hr = rr
         .first()
-        .map_or(60, |&r| (60_000.0 / RrInterval(r).ms()).round() as u16);
+        .map_or(60, |&r| (60_000.0 / RrInterval::Ticks(r).ms()).round() as u16);
     for n in 0..=CAPTURE_S {
         let mut batch = Vec::new();
         while let Some(&r) = rr.get(next) {
-            let ms = RrInterval(r).ms();
+            let ms = RrInterval::Ticks(r).ms();
             if end_ms + ms > f64::from(n) * 1000.0 {
                 break;
             }
             end_ms += ms;
-            batch.push(RrInterval(r));
+            batch.push(RrInterval::Ticks(r));
             next += 1;
         }
         if !batch.is_empty() {
