@@ -154,6 +154,7 @@ impl AppError {
             AppError::ImportFailed(_) => Exit::ImportFailed,
             AppError::Ble(e) => match e {
                 BleError::BluetoothUnavailable { .. }
+                | BleError::ServiceLost
                 | BleError::NoAdapter
                 | BleError::AdapterNotFound { .. } => Exit::BluetoothUnavailable,
                 BleError::AdapterOff { .. } => Exit::AdapterOff,

@@ -28,6 +28,9 @@ pub enum LossReason {
     Disconnected,
     /// No packet arrived within the watchdog time (the strap went silent without a disconnect).
     Watchdog,
+    /// The Bluetooth service itself went away (BlueZ or the system bus restarted, or a task of
+    /// the Bluetooth library failed): the whole BLE side is started again.
+    ServiceLost,
     /// The user paused the session (`p` on the live screen). Not a link loss: no source emits it;
     /// it is stored as a gap so the paused time counts as nothing.
     Paused,

@@ -7,6 +7,8 @@ use talkzone::cli::{Cli, Command, LogCommand};
 use talkzone::commands;
 
 fn main() -> ExitCode {
+    // A panic in a background task (the Bluetooth library has them) must not break the screen.
+    talkzone::ui::dashboard::install_panic_hook();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Scan(args) => commands::scan::run(&cli, args),

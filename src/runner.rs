@@ -191,8 +191,180 @@ impl Recorder {
     }
 }
 
+/// How long the source may take to end after the session is told to end (it unsubscribes and
+/// disconnects); then it is stopped. So `--duration`, `q`, Ctrl-C and SIGTERM end a session
+/// within a second whatever BlueZ does.
+const QUIT_GRACE: Duration = Duration::from_secs(1);
+
+/// What the runner knows of the link beyond what the events say: whether the strap was ever
+/// connected (errors before that end the command; after it, the BLE side is restarted), and
+/// whether the link is lost now, since when data last flowed.
+#[derive(Debug, Default)]
+struct LinkWatch {
+    connected_once: bool,
+    lost: bool,
+    /// When the last reading arrived (monotonic).
+    last_data: Option<Instant>,
+    /// The BLE side was restarted: its `Connected` is this session's reconnection.
+    restarted: bool,
+}
+
+/// The session's state while it runs: everything an event passes through.
+struct Session<'v> {
+    tag: crate::reading::Source,
+    live: LiveNumbers,
+    recorder: Recorder,
+    capture: Option<std::io::BufWriter<std::fs::File>>,
+    tally: Tally,
+    keep_readings: bool,
+    readings: Vec<Reading>,
+    reading_time: Option<Duration>,
+    data_dir: PathBuf,
+    last_t: DateTime<Utc>,
+    link: LinkWatch,
+    view: &'v mut dyn View,
+}
+
+impl Session<'_> {
+    /// One source event through capture, pipeline, numbers, recording and view.
+    fn event(
+        &mut self,
+        event: SourceEvent,
+        ended: &mut Option<Ended>,
+    ) -> Result<Vec<Effect>, AppError> {
+        let event = self.translate(event);
+        if let Some(w) = self.capture.as_mut() {
+            if write_capture(w, &event).is_err() {
+                eprintln!(
+                    "talkzone: the capture file could not be written; capturing stops, the \
+                     session goes on"
+                );
+                self.capture = None;
+            }
+        }
+        let out = pipeline::process(event, self.tag);
+        self.last_t = time_of(&out);
+        match &out {
+            Output::Reading(r) => {
+                self.live.reading(r);
+                self.link.last_data = Some(Instant::now());
+                if self.keep_readings {
+                    self.readings.push(r.clone());
+                }
+            }
+            Output::Link { event, .. } => {
+                self.live.link_changed();
+                match event {
+                    LinkEvent::Connected(info) => {
+                        self.link.connected_once = true;
+                        self.link.lost = false;
+                        remember(&self.data_dir, info);
+                    }
+                    LinkEvent::Reconnected { .. } => self.link.lost = false,
+                    LinkEvent::Lost { .. } => self.link.lost = true,
+                }
+            }
+            Output::BadPacket { .. } => {}
+        }
+        self.recorder.start_if_new(self.last_t, self.tag)?;
+        if let Some(r) = self.recorder.running() {
+            r.record(&out, Instant::now())?;
+        }
+        self.tally.count(&out);
+        let mut effects = self.view.output(&out, &self.live)?;
+        if self
+            .reading_time
+            .is_some_and(|limit| self.live.reading_time() >= limit)
+        {
+            effects.push(Effect::Quit);
+            ended.get_or_insert(Ended::ReadingTime);
+        }
+        Ok(effects)
+    }
+
+    /// After a restart of the BLE side, its first `Connected` is this session's reconnection.
+    fn translate(&mut self, event: SourceEvent) -> SourceEvent {
+        match event {
+            SourceEvent::Link {
+                t,
+                event: LinkEvent::Connected(_),
+            } if self.link.restarted => {
+                self.link.restarted = false;
+                let gap = self
+                    .link
+                    .last_data
+                    .map(|at| at.elapsed())
+                    .unwrap_or_default();
+                SourceEvent::Link {
+                    t,
+                    event: LinkEvent::Reconnected { gap },
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The BLE side failed during the session (the service went away, or a task of the
+    /// Bluetooth library panicked): the link is lost, unless it already was.
+    fn service_lost(&mut self, ended: &mut Option<Ended>) -> Result<Vec<Effect>, AppError> {
+        self.link.restarted = true;
+        if self.link.lost {
+            return Ok(Vec::new());
+        }
+        self.event(
+            SourceEvent::Link {
+                t: Utc::now(),
+                event: LinkEvent::Lost {
+                    reason: crate::event::LossReason::ServiceLost,
+                },
+            },
+            ended,
+        )
+    }
+
+    fn apply(
+        &mut self,
+        effects: Vec<Effect>,
+        ended: &mut Option<Ended>,
+        quit: &watch::Sender<bool>,
+    ) -> Result<(), AppError> {
+        for effect in effects {
+            match effect {
+                Effect::Pause => {
+                    self.live.pause();
+                    if let Some(r) = self.recorder.running() {
+                        r.pause(self.last_t)?;
+                    }
+                }
+                Effect::Resume => {
+                    self.live.resume();
+                    if let Some(r) = self.recorder.running() {
+                        r.resume(self.last_t)?;
+                    }
+                }
+                Effect::Lap { t } => {
+                    let at = t.unwrap_or(self.last_t);
+                    if let Some(r) = self.recorder.running() {
+                        r.lap(at)?;
+                    }
+                }
+                Effect::Quit => {
+                    ended.get_or_insert(Ended::Quit);
+                    let _ = quit.send(true);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Runs one session to its end with `view`. The view is closed before this returns, so the
 /// caller can print the closing lines on the normal screen.
+///
+/// The BLE side is supervised: once the strap has connected, a BLE source that fails (the
+/// Bluetooth service went away, a panic inside the Bluetooth library) is a lost link: it is
+/// started again, with a backoff, until the strap is back or the session ends. Before the
+/// first connection, its error ends the command (no adapter, no strap...).
 pub async fn run(plan: SessionPlan, view: &mut dyn View) -> Result<Outcome, AppError> {
     let SessionPlan {
         source,
@@ -203,96 +375,116 @@ pub async fn run(plan: SessionPlan, view: &mut dyn View) -> Result<Outcome, AppE
         reading_time,
         data_dir,
     } = plan;
-    let tag = source.kind.tag();
+    let kind = source.kind.clone();
+    let ble = source.ble.clone();
     let (tx, mut rx) = mpsc::channel::<SourceEvent>(256);
     let (quit_tx, quit_rx) = watch::channel(false);
     let (input_tx, mut input_rx) = mpsc::channel::<Input>(64);
-
-    let mut live = LiveNumbers::new(live);
-    let mut recorder = match recording {
-        Some(plan) => Recorder::NotYet(Box::new(plan)),
-        None => Recorder::Off,
-    };
-    let mut capture = source.capture.map(std::io::BufWriter::new);
-    let mut tally = Tally::default();
-    let mut readings = Vec::new();
-
     if let Err(e) = view.start(input_tx) {
         view.close();
         return Err(e.into());
     }
-    let task = start::start(
-        &source.kind,
+    let mut session = Session {
+        tag: kind.tag(),
+        live: LiveNumbers::new(live),
+        recorder: match recording {
+            Some(plan) => Recorder::NotYet(Box::new(plan)),
+            None => Recorder::Off,
+        },
+        capture: source.capture.map(std::io::BufWriter::new),
+        tally: Tally::default(),
+        keep_readings,
+        readings: Vec::new(),
+        reading_time,
+        data_dir,
+        last_t: Utc::now(),
+        link: LinkWatch::default(),
+        view,
+    };
+    // A sender kept for restarts of the BLE side; dropped once the source is done for good, so
+    // the channel closes when it is drained.
+    let mut spare = Some(tx.clone());
+    let mut task = start::start(
+        &kind,
         SourceInputs {
             ble: source.ble,
             replayed: source.replayed,
             workout: source.workout,
         },
         tx,
-        quit_rx,
+        quit_rx.clone(),
     );
+    let mut task_running = true;
+    let mut restarts: u32 = 0;
+    let mut restart_at: Option<tokio::time::Instant> = None;
+    let mut failure: Option<AppError> = None;
 
     let stop = stop_signal(stop_after);
     tokio::pin!(stop);
     let origin = Instant::now();
     let mut commit_tick = tokio::time::interval(COMMIT_EVERY);
     commit_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let tick_every = view.tick_every();
+    let tick_every = session.view.tick_every();
     let mut view_tick = tokio::time::interval(tick_every.unwrap_or(Duration::from_secs(3600)));
     view_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut input_open = true;
-    let mut last_t = Utc::now();
     let mut ended: Option<Ended> = None;
+    let mut quit_deadline: Option<tokio::time::Instant> = None;
+    let far = tokio::time::Instant::now() + Duration::from_secs(86_400 * 365);
 
     let result: Result<(), AppError> = async {
         loop {
             let effects = tokio::select! {
                 e = rx.recv() => {
                     let Some(event) = e else { break };
-                    if let Some(w) = capture.as_mut() {
-                        if write_capture(w, &event).is_err() {
-                            eprintln!(
-                                "talkzone: the capture file could not be written; capturing \
-                                 stops, the session goes on"
+                    session.event(event, &mut ended)?
+                }
+                done = &mut task, if task_running => {
+                    task_running = false;
+                    let supervised = kind == SourceKind::Ble
+                        && session.link.connected_once
+                        && ended.is_none();
+                    let failed: Option<AppError> = match done {
+                        Ok(Ok(())) => None,
+                        Ok(Err(e)) => Some(e.into()),
+                        Err(join) => Some(join.into()),
+                    };
+                    match failed {
+                        Some(_) if supervised => {
+                            restarts += 1;
+                            restart_at = Some(
+                                tokio::time::Instant::now()
+                                    + crate::source::ble::supervisor::backoff(restarts + 1),
                             );
-                            capture = None;
+                            session.service_lost(&mut ended)?
+                        }
+                        other => {
+                            failure = other;
+                            spare = None;
+                            Vec::new()
                         }
                     }
-                    let out = pipeline::process(event, tag);
-                    last_t = time_of(&out);
-                    match &out {
-                        Output::Reading(r) => {
-                            live.reading(r);
-                            if keep_readings {
-                                readings.push(r.clone());
-                            }
-                        }
-                        Output::Link { event, .. } => {
-                            live.link_changed();
-                            if let LinkEvent::Connected(info) = event {
-                                remember(&data_dir, info);
-                            }
-                        }
-                        Output::BadPacket { .. } => {}
+                }
+                _ = tokio::time::sleep_until(restart_at.unwrap_or(far)), if restart_at.is_some() && ended.is_none() => {
+                    restart_at = None;
+                    if let Some(tx) = spare.clone() {
+                        task = start::start(
+                            &SourceKind::Ble,
+                            SourceInputs { ble: ble.clone(), replayed: Vec::new(), workout: None },
+                            tx,
+                            quit_rx.clone(),
+                        );
+                        task_running = true;
                     }
-                    recorder.start_if_new(last_t, tag)?;
-                    if let Some(r) = recorder.running() {
-                        r.record(&out, Instant::now())?;
-                    }
-                    tally.count(&out);
-                    let mut effects = view.output(&out, &live)?;
-                    if reading_time.is_some_and(|limit| live.reading_time() >= limit) {
-                        effects.push(Effect::Quit);
-                        ended.get_or_insert(Ended::ReadingTime);
-                    }
-                    effects
+                    Vec::new()
                 }
                 why = &mut stop, if ended.is_none() => {
                     ended = Some(why);
                     vec![Effect::Quit]
                 }
+                _ = tokio::time::sleep_until(quit_deadline.unwrap_or(far)), if quit_deadline.is_some() => break,
                 _ = commit_tick.tick() => {
-                    if let Some(r) = recorder.running() {
+                    if let Some(r) = session.recorder.running() {
                         r.tick(Instant::now())?;
                     }
                     Vec::new()
@@ -305,63 +497,54 @@ pub async fn run(plan: SessionPlan, view: &mut dyn View) -> Result<Outcome, AppE
                     if input == Input::EndOfInput {
                         input_open = false;
                     }
-                    view.input(input, &live)?
+                    session.view.input(input, &session.live)?
                 }
                 _ = view_tick.tick(), if tick_every.is_some() => {
-                    view.tick(origin.elapsed(), Utc::now(), &live)?
+                    session.view.tick(origin.elapsed(), Utc::now(), &session.live)?
                 }
             };
-            for effect in effects {
-                match effect {
-                    Effect::Pause => {
-                        live.pause();
-                        if let Some(r) = recorder.running() {
-                            r.pause(last_t)?;
-                        }
-                    }
-                    Effect::Resume => {
-                        live.resume();
-                        if let Some(r) = recorder.running() {
-                            r.resume(last_t)?;
-                        }
-                    }
-                    Effect::Lap { t } => {
-                        if let Some(r) = recorder.running() {
-                            r.lap(t.unwrap_or(last_t))?;
-                        }
-                    }
-                    Effect::Quit => {
-                        ended.get_or_insert(Ended::Quit);
-                        let _ = quit_tx.send(true);
-                    }
-                }
-            }
+            session.apply(effects, &mut ended, &quit_tx)?;
             if ended == Some(Ended::ReadingTime) {
                 break;
+            }
+            if ended.is_some() {
+                // The source has a moment to end cleanly; no restart any more.
+                quit_deadline.get_or_insert_with(|| tokio::time::Instant::now() + QUIT_GRACE);
+                restart_at = None;
+                if !task_running {
+                    spare = None;
+                }
             }
         }
         Ok(())
     }
     .await;
     // Leave the full screen before anything else is printed.
-    view.close();
+    session.view.close();
     let _ = quit_tx.send(true);
     drop(rx);
+    drop(spare);
+    if task_running {
+        // Whatever BlueZ does, the session ends now: what the source still holds is dropped.
+        task.abort();
+        let _ = tokio::time::timeout(Duration::from_millis(200), &mut task).await;
+    }
 
-    let source_result = task.await;
     // Whatever happened, what was recorded is kept and summarised.
-    let finished = match recorder {
+    let finished = match session.recorder {
         Recorder::Running(r) => (*r).finish()?,
         _ => None,
     };
     result?;
-    source_result??;
+    if let Some(e) = failure {
+        return Err(e);
+    }
     Ok(Outcome {
         ended: ended.unwrap_or(Ended::SourceEnded),
-        tally,
-        live,
+        tally: session.tally,
+        live: session.live,
         finished,
-        readings,
+        readings: session.readings,
     })
 }
 

@@ -339,6 +339,100 @@ fn watchdog_recovers_from_a_stall_without_disconnect() {
     });
 }
 
+/// The end of a session that ran into trouble: SIGTERM ends it with exit 0 and its summary,
+/// and nothing was printed that a person should not see (a panic, a backtrace).
+fn terminate_cleanly(mut run: Running) {
+    run.terminate();
+    let status = run.wait_exit(PATIENCE);
+    let err = run.stderr();
+    assert!(status.success(), "{status}: {err}");
+    assert!(
+        run.json().iter().any(|v| v["event"] == "summary"),
+        "a summary at the end: {:?}",
+        run.lines().last()
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("stack backtrace"),
+        "{err}"
+    );
+}
+
+/// The system bus, and BlueZ with it, goes away mid-session and comes back on the same address
+/// (a restarted dbus or bluetoothd): a lost link, not an error. The BLE side is started again
+/// on a new connection and the same session goes on.
+#[test]
+fn the_bluetooth_service_going_away_and_back_is_a_lost_link() {
+    let mut world = BleWorld::start(STEADY);
+    let run = live(&world, 600, &["--watchdog", "3"]);
+    let (connected, _) =
+        run.wait_for_json(0, PATIENCE, "the connected event", is_event("connected"));
+    let before = wait_readings(&run, connected, 5);
+
+    world.kill_bus();
+    // The fault's length: the bus is gone for a few seconds. An injected gap, not a wait for
+    // anything.
+    std::thread::sleep(Duration::from_secs(4));
+    world.restart_bus(STEADY);
+
+    let (lost, _) = run.wait_for_json(
+        before,
+        PATIENCE,
+        "the disconnected event",
+        is_event("disconnected"),
+    );
+    let (back, event) = run.wait_for_json(
+        lost,
+        PATIENCE,
+        "the reconnected event",
+        is_event("reconnected"),
+    );
+    assert!(event["gap_s"].as_f64().unwrap() > 0.0, "{event}");
+    wait_readings(&run, back, 5);
+    // One session throughout: a single connected event, the first.
+    let connects = run
+        .json()
+        .iter()
+        .filter(|v| v["event"] == "connected")
+        .count();
+    assert_eq!(connects, 1);
+    terminate_cleanly(run);
+}
+
+/// With the bus gone for good, SIGTERM still ends the session (exit 0, the summary of what was
+/// recorded), whatever the Bluetooth library's calls are waiting for; and the session said
+/// what happened.
+#[test]
+fn without_the_bus_sigterm_still_ends_the_session() {
+    let mut world = BleWorld::start(STEADY);
+    let run = live(&world, 600, &["--watchdog", "3"]);
+    let (connected, _) =
+        run.wait_for_json(0, PATIENCE, "the connected event", is_event("connected"));
+    let before = wait_readings(&run, connected, 3);
+    world.kill_bus();
+    run.wait_for_json(
+        before,
+        PATIENCE,
+        "the disconnected event",
+        is_event("disconnected"),
+    );
+    terminate_cleanly(run);
+}
+
+/// ... and `--duration` ends it too.
+#[test]
+fn without_the_bus_duration_still_ends_the_session() {
+    let mut world = BleWorld::start(STEADY);
+    let mut run = live(&world, 12, &["--watchdog", "3"]);
+    let (connected, _) =
+        run.wait_for_json(0, PATIENCE, "the connected event", is_event("connected"));
+    wait_readings(&run, connected, 3);
+    world.kill_bus();
+    let status = run.wait_exit(PATIENCE);
+    assert!(status.success(), "{status}: {}", run.stderr());
+    assert!(run.json().iter().any(|v| v["event"] == "summary"));
+    assert!(!run.stderr().contains("panicked"), "{}", run.stderr());
+}
+
 #[test]
 fn malformed_packets_are_reported_and_good_ones_still_arrive() {
     let world = BleWorld::start(MALFORMED);

@@ -58,11 +58,11 @@ use chrono::{Days, NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
+use talkzone::event::Packet;
 use talkzone::physiology::hrv::morning_metrics;
 use talkzone::protocol::capture::packet_line;
 use talkzone::protocol::heart_rate::{encode, HrFormat, Measurement};
 use talkzone::reading::{Contact, RrInterval};
-use talkzone::event::Packet;
 
 mod rules;
 
@@ -510,9 +510,9 @@ pub fn capture_text(start: chrono::DateTime<Utc>, rr: &[u16]) -> String {
     let mut text = String::new();
     let mut next = 0;
     let mut end_ms = 0.0;
-    let mut hr = rr
-        .first()
-        .map_or(60, |&r| (60_000.0 / RrInterval::Ticks(r).ms()).round() as u16);
+    let mut hr = rr.first().map_or(60, |&r| {
+        (60_000.0 / RrInterval::Ticks(r).ms()).round() as u16
+    });
     for n in 0..=CAPTURE_S {
         let mut batch = Vec::new();
         while let Some(&r) = rr.get(next) {

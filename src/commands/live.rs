@@ -110,7 +110,7 @@ pub fn run(cli: &Cli, args: &LiveArgs) -> Result<(), AppError> {
         })),
         Screen::Lines(format) => Box::new(LinesView::new(format, zones)),
     };
-    let outcome = super::runtime()?.block_on(runner::run(plan, view.as_mut()))?;
+    let outcome = super::block_on(runner::run(plan, view.as_mut()))??;
 
     let closing = outcome.tally.closing_line();
     let mut stdout = std::io::stdout();

@@ -126,10 +126,15 @@ pub fn open_db(settings: &Settings) -> Result<crate::store::db::Db, AppError> {
     Ok(db)
 }
 
-/// A multi-threaded tokio runtime for a command's async work.
-pub fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
-    tokio::runtime::Builder::new_multi_thread()
+/// Runs a command's async work on a multi-threaded tokio runtime, and then shuts the runtime
+/// down without waiting more than a moment for what the Bluetooth library may still have
+/// running (a D-Bus call to a service that went away never returns).
+pub fn block_on<T>(work: impl std::future::Future<Output = T>) -> Result<T, AppError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(AppError::Runtime)
+        .map_err(AppError::Runtime)?;
+    let out = runtime.block_on(work);
+    runtime.shutdown_timeout(std::time::Duration::from_millis(300));
+    Ok(out)
 }

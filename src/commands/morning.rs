@@ -109,7 +109,7 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
         check.settle,
         std::io::stderr().is_terminal(),
     );
-    let recorded = super::runtime()?.block_on(runner::run(plan, &mut view))?;
+    let recorded = super::block_on(runner::run(plan, &mut view))??;
     if recorded.ended == Ended::Signal {
         eprintln!("talkzone: stopped early; using what was recorded");
     }

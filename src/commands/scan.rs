@@ -18,10 +18,10 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<(), AppError> {
             window.as_secs_f64()
         );
     }
-    let straps = super::runtime()?.block_on(async {
+    let straps = super::block_on(async {
         let adapter = transport::open_adapter(adapter_name.as_deref()).await?;
         transport::scan(&adapter, window).await
-    })?;
+    })??;
     let mut out = std::io::stdout().lock();
     let written = if args.json {
         writeln!(

@@ -142,6 +142,7 @@ pub fn parse_line(text: &str, line: usize) -> Result<Option<SourceEvent>, Captur
         "disconnected" => LinkEvent::Lost {
             reason: match obj.get("reason").and_then(Value::as_str) {
                 Some("watchdog") => LossReason::Watchdog,
+                Some("service_lost") => LossReason::ServiceLost,
                 Some("paused") => LossReason::Paused,
                 _ => LossReason::Disconnected,
             },

@@ -74,6 +74,9 @@ pub fn output(o: &Output, zones: Option<&ZoneTable>, plausible: PlausibleHr) -> 
                     reason: LossReason::Watchdog,
                 } => "strap lost (no data), reconnecting...".to_owned(),
                 LinkEvent::Lost {
+                    reason: LossReason::ServiceLost,
+                } => "the Bluetooth service went away: reconnecting...".to_owned(),
+                LinkEvent::Lost {
                     reason: LossReason::Paused,
                 } => "paused".to_owned(),
                 LinkEvent::Reconnected { gap } => format!("back after {}", human_duration(*gap)),

@@ -55,13 +55,6 @@ impl BleWorld {
     /// Starts the bus, bluezoo and an emulator on hci0 playing `scenario_json` (the format is
     /// documented in examples/strap_emulator.rs); returns once the strap advertises.
     pub fn start(scenario_json: &str) -> BleWorld {
-        let python = std::env::var_os("TALKZONE_BLUEZOO_PYTHON")
-            .unwrap_or_else(|| panic!("TALKZONE_BLUEZOO_PYTHON is not set: {SETUP_HINT}"));
-        let launcher = std::env::var_os("TALKZONE_BLUEZOO_LAUNCHER")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bluezoo-launcher.py")
-            });
         check_emulator_built();
 
         let dir = tempfile::Builder::new()
@@ -73,17 +66,7 @@ impl BleWorld {
         std::fs::write(dir.path().join("config.toml"), "").expect("write empty config");
 
         let (dbus, bus_address) = start_bus(dir.path());
-        let bluezoo = spawn_logged(
-            Command::new(&python)
-                .arg(&launcher)
-                .args(["--auto-enable", "--scan-interval", "1"])
-                .args(["-a", STRAP_ADDRESS, "-a", CENTRAL_ADDRESS])
-                .env("DBUS_SYSTEM_BUS_ADDRESS", &bus_address)
-                .env("PYTHONUNBUFFERED", "1")
-                .stdout(Stdio::null()),
-            &dir.path().join("bluezoo.log"),
-        )
-        .unwrap_or_else(|e| panic!("start bluezoo with {python:?}: {e}; {SETUP_HINT}"));
+        let bluezoo = start_bluezoo(dir.path(), &bus_address);
 
         let mut world = BleWorld {
             dir,
@@ -105,6 +88,7 @@ impl BleWorld {
         let home = self.dir.path().join("home");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_talkzone"));
         cmd.env("DBUS_SYSTEM_BUS_ADDRESS", &self.bus_address)
+            .env("TALKZONE_DEBUG_BLE", "1")
             .env("TALKZONE_CONFIG", self.dir.path().join("config.toml"))
             .env_remove("TALKZONE_DATA")
             .env("HOME", &home)
@@ -163,6 +147,31 @@ impl BleWorld {
             "Powered=false failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+
+    /// Kills the whole Bluetooth side at once, bus included (SIGKILL: dbus-daemon, bluezoo, the
+    /// emulator), as when the system bus or BlueZ dies under a running talkzone.
+    pub fn kill_bus(&mut self) {
+        self.kill_emulator();
+        for child in [&mut self.bluezoo, &mut self.dbus] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// After [`BleWorld::kill_bus`]: a new bus on the same socket (as a restarted system bus),
+    /// a new bluezoo and an emulator playing `scenario_json`; returns once the strap advertises.
+    pub fn restart_bus(&mut self, scenario_json: &str) {
+        let _ = std::fs::remove_file(self.dir.path().join("bus.sock"));
+        let (dbus, address) = start_bus(self.dir.path());
+        assert_eq!(
+            address, self.bus_address,
+            "the bus is back on the same address"
+        );
+        self.dbus = dbus;
+        self.bluezoo = start_bluezoo(self.dir.path(), &self.bus_address);
+        self.wait_for_adapters();
+        self.start_emulator(scenario_json);
     }
 
     /// Kills the emulator abruptly (SIGKILL, no unregistering), like a strap losing power.
@@ -387,6 +396,13 @@ impl Running {
     pub fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
     }
+
+    /// Sends SIGTERM, as `kill` or a service manager would.
+    pub fn terminate(&self) {
+        // SAFETY: kill(2) on our own child's pid.
+        let sent = unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        assert_eq!(sent, 0, "SIGTERM to talkzone");
+    }
 }
 
 impl Drop for Running {
@@ -541,7 +557,17 @@ fn start_bus(dir: &Path) -> (Child, String) {
     out.follow(child.stdout.take().expect("dbus-daemon stdout is piped"));
     let deadline = Instant::now() + STARTUP_DEADLINE;
     match out.wait_for(0, deadline, |l| l.starts_with("unix:")) {
-        Some((_, address)) => (child, address.trim().to_owned()),
+        // Without the `,guid=...` it prints: a client keeps this address across a restart of the
+        // bus, whose guid is new (libdbus refuses an address whose guid does not match).
+        Some((_, address)) => (
+            child,
+            address
+                .trim()
+                .split(",guid=")
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
         None => {
             let _ = child.kill();
             panic!(
@@ -550,6 +576,29 @@ fn start_bus(dir: &Path) -> (Child, String) {
             )
         }
     }
+}
+
+/// Starts bluezoo (through the launcher with the reconnect fix) on the bus at `bus_address`,
+/// with the two adapters; its log goes to `bluezoo.log` in `dir` (a restart starts it anew).
+fn start_bluezoo(dir: &Path, bus_address: &str) -> Child {
+    let python = std::env::var_os("TALKZONE_BLUEZOO_PYTHON")
+        .unwrap_or_else(|| panic!("TALKZONE_BLUEZOO_PYTHON is not set: {SETUP_HINT}"));
+    let launcher = std::env::var_os("TALKZONE_BLUEZOO_LAUNCHER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bluezoo-launcher.py")
+        });
+    spawn_logged(
+        Command::new(&python)
+            .arg(&launcher)
+            .args(["--auto-enable", "--scan-interval", "1"])
+            .args(["-a", STRAP_ADDRESS, "-a", CENTRAL_ADDRESS])
+            .env("DBUS_SYSTEM_BUS_ADDRESS", bus_address)
+            .env("PYTHONUNBUFFERED", "1")
+            .stdout(Stdio::null()),
+        &dir.join("bluezoo.log"),
+    )
+    .unwrap_or_else(|e| panic!("start bluezoo with {python:?}: {e}; {SETUP_HINT}"))
 }
 
 /// Spawns `cmd` with stdin closed and stderr written to `log` (stdout is the caller's choice),

@@ -7,6 +7,15 @@
 /// link trouble is a link state, never an error).
 #[derive(Debug, thiserror::Error)]
 pub enum BleError {
+    /// The Bluetooth service stopped answering during a session (BlueZ or the system bus went
+    /// away). The session runner starts the BLE side again; only a session ending on it sees
+    /// this as an error.
+    #[error(
+        "the Bluetooth service went away (BlueZ or the system bus stopped answering). Check \
+         `systemctl status bluetooth`."
+    )]
+    ServiceLost,
+
     #[error(
         "Bluetooth service not reachable ({detail}).\n\
          Check that BlueZ is running: `systemctl status bluetooth` (start it with \

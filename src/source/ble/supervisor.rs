@@ -12,6 +12,10 @@
 //!   which can arrive after we have reconnected. Acting on it would flap forever, so the event
 //!   only counts when the shell has checked that the device is not connected.
 //! - Once lost, retry with a short backoff until the user quits; the session goes on with a gap.
+//! - When connect attempts get no answer at all ([`SILENT_ATTEMPTS`] in a row), the
+//!   Bluetooth service itself is gone (BlueZ or the system bus restarted: btleplug's D-Bus
+//!   connection is dead and never comes back): the shell must start the whole BLE side again
+//!   with a new connection ([`Action::RestartService`]).
 
 use std::time::Duration;
 
@@ -26,6 +30,10 @@ pub fn backoff(attempt: u32) -> Duration {
         n => Duration::from_secs((1u64 << (n - 2).min(3)).min(5)),
     }
 }
+
+/// Consecutive connect attempts that got no answer before the Bluetooth service counts as gone.
+/// Two: one can be a slow strap; two in a row are a D-Bus connection that no longer answers.
+pub const SILENT_ATTEMPTS: u32 = 2;
 
 /// Where the link stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,8 +61,10 @@ pub enum Input {
     Tick,
     /// A connect + discover + subscribe attempt succeeded.
     ConnectSucceeded,
-    /// A connect attempt failed (not in range, no HR characteristic yet, timeout...).
+    /// A connect attempt failed with an answer (not in range, no HR characteristic yet...).
     ConnectFailed,
+    /// A connect attempt got no answer (timed out, or the D-Bus connection could not send).
+    ConnectUnanswered,
 }
 
 /// What the shell must do.
@@ -66,6 +76,9 @@ pub enum Action {
     Disconnect,
     /// Try to connect, discover and subscribe now, then feed the result back.
     Connect,
+    /// The Bluetooth service does not answer: give up this connection to it and start the BLE
+    /// side again (the link stays lost meanwhile).
+    RestartService,
 }
 
 /// The supervisor for one session's link.
@@ -73,6 +86,8 @@ pub enum Action {
 pub struct Supervisor {
     watchdog: Duration,
     state: LinkState,
+    /// Connect attempts in a row that timed out.
+    silent: u32,
 }
 
 impl Supervisor {
@@ -81,6 +96,7 @@ impl Supervisor {
         Supervisor {
             watchdog,
             state: LinkState::Streaming { last_packet: now },
+            silent: 0,
         }
     }
 
@@ -120,9 +136,10 @@ impl Supervisor {
             // A stale event from a disconnect we made ourselves: the link is up, ignore it.
             (LinkState::Streaming { .. }, Input::DeviceDisconnected { .. }) => vec![],
             // Connect results only matter while reconnecting.
-            (LinkState::Streaming { .. }, Input::ConnectSucceeded | Input::ConnectFailed) => {
-                vec![]
-            }
+            (
+                LinkState::Streaming { .. },
+                Input::ConnectSucceeded | Input::ConnectFailed | Input::ConnectUnanswered,
+            ) => vec![],
 
             (LinkState::Reconnecting { next_attempt, .. }, Input::Tick) => {
                 if now >= next_attempt {
@@ -138,8 +155,17 @@ impl Supervisor {
                     attempt,
                     ..
                 },
-                Input::ConnectFailed,
+                failure @ (Input::ConnectFailed | Input::ConnectUnanswered),
             ) => {
+                if failure == Input::ConnectUnanswered {
+                    self.silent += 1;
+                    if self.silent >= SILENT_ATTEMPTS {
+                        self.silent = 0;
+                        return vec![Action::RestartService];
+                    }
+                } else {
+                    self.silent = 0;
+                }
                 let attempt = attempt + 1;
                 self.state = LinkState::Reconnecting {
                     data_stopped,
@@ -151,6 +177,7 @@ impl Supervisor {
             }
             (LinkState::Reconnecting { data_stopped, .. }, Input::ConnectSucceeded) => {
                 self.state = LinkState::Streaming { last_packet: now };
+                self.silent = 0;
                 vec![Action::Emit(LinkEvent::Reconnected {
                     gap: now.saturating_sub(data_stopped),
                 })]
@@ -318,5 +345,39 @@ mod tests {
             back,
             vec![Action::Emit(LinkEvent::Reconnected { gap: now })]
         );
+    }
+
+    /// Attempts that get no answer twice in a row mean the Bluetooth service is gone: restart
+    /// it. One timeout, or timeouts broken by an answer, are a strap out of range.
+    #[test]
+    fn silent_attempts_restart_the_service() {
+        let mut sup = Supervisor::connected(s(0.0), WD);
+        assert_eq!(
+            sup.handle(s(5.0), Input::Tick),
+            vec![
+                Action::Emit(LinkEvent::Lost {
+                    reason: LossReason::Watchdog
+                }),
+                Action::Disconnect,
+                Action::Connect
+            ]
+        );
+        assert_eq!(
+            sup.handle(s(15.0), Input::ConnectUnanswered),
+            vec![Action::Disconnect]
+        );
+        assert_eq!(
+            sup.handle(s(16.0), Input::ConnectFailed),
+            vec![Action::Disconnect]
+        );
+        assert_eq!(
+            sup.handle(s(26.0), Input::ConnectUnanswered),
+            vec![Action::Disconnect]
+        );
+        assert_eq!(
+            sup.handle(s(36.0), Input::ConnectUnanswered),
+            vec![Action::RestartService]
+        );
+        assert!(matches!(sup.state(), LinkState::Reconnecting { .. }));
     }
 }

@@ -34,6 +34,12 @@ pub async fn quitting(quit: &mut Quit) {
 
 /// How long one connect / discover / read step may take before the attempt counts as failed.
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the quick local steps may take (starting a scan, dropping a link): BlueZ answers
+/// them at once; a service that does not is gone.
+const SHORT_STEP: Duration = Duration::from_secs(2);
+/// How long unsubscribing and disconnecting may take at the end of a session: the session ends
+/// within a second whatever BlueZ does (the runner gives the source no longer).
+const CLEANUP_TIMEOUT: Duration = Duration::from_millis(400);
 
 /// Open the adapter by name (e.g. "hci1"), or the first one. Checks that it is powered.
 pub async fn open_adapter(wanted: Option<&str>) -> Result<Adapter, BleError> {
@@ -181,8 +187,11 @@ pub async fn find(
 pub enum ConnectError {
     /// Connected, discovered services, and there is no Heart Rate Measurement characteristic.
     NoHeartRate,
-    /// Anything else (timeout, not in range, D-Bus error): worth retrying.
+    /// An answer that said no (not in range, D-Bus error): worth retrying.
     Failed(String),
+    /// No answer: the step timed out, or the D-Bus connection could not even send the call.
+    /// Worth retrying, and a sign that the Bluetooth service is gone when it repeats.
+    NoAnswer(String),
 }
 
 /// Connect (if needed), discover services, read the optional characteristics and subscribe to
@@ -194,11 +203,17 @@ pub async fn connect_and_subscribe(p: &Peripheral) -> Result<DeviceInfo, Connect
     ) -> Result<T, ConnectError> {
         match timeout(STEP_TIMEOUT, f).await {
             Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) if dead_connection(&e.to_string()) => {
+                Err(ConnectError::NoAnswer(format!("{what}: {e}")))
+            }
             Ok(Err(e)) => Err(ConnectError::Failed(format!("{what}: {e}"))),
-            Err(_) => Err(ConnectError::Failed(format!("{what}: timed out"))),
+            Err(_) => Err(ConnectError::NoAnswer(format!("{what}: timed out"))),
         }
     }
-    if !p.is_connected().await.unwrap_or(false) {
+    if !step("check the link", p.is_connected())
+        .await
+        .unwrap_or(false)
+    {
         step("connect", p.connect()).await?;
     }
     step("discover services", p.discover_services()).await?;
@@ -225,6 +240,36 @@ pub async fn connect_and_subscribe(p: &Peripheral) -> Result<DeviceInfo, Connect
     Ok(info)
 }
 
+/// Whether a D-Bus error says the connection to the bus is dead (seen when the bus went away:
+/// libdbus "Failed to send message"; the bus daemon "Disconnected", "NoReply"): no answer will
+/// ever come on it, unlike a strap's refusal.
+fn dead_connection(detail: &str) -> bool {
+    [
+        "Failed to send message",
+        "org.freedesktop.DBus.Error.Disconnected",
+        "org.freedesktop.DBus.Error.NoReply",
+        "org.freedesktop.DBus.Error.NoServer",
+        "Connection is closed",
+    ]
+    .iter()
+    .any(|needle| detail.contains(needle))
+}
+
+/// One reconnect attempt: scan (BlueZ must see the strap advertise again), then connect and
+/// subscribe. A scan that gets no answer is a timeout like any step's.
+async fn reconnect(adapter: &Adapter, p: &Peripheral) -> Result<DeviceInfo, ConnectError> {
+    let filter = ScanFilter {
+        services: vec![HEART_RATE_SERVICE],
+    };
+    if timeout(SHORT_STEP, adapter.start_scan(filter))
+        .await
+        .is_err()
+    {
+        return Err(ConnectError::NoAnswer("start a scan: timed out".into()));
+    }
+    connect_and_subscribe(p).await
+}
+
 async fn device_info(p: &Peripheral) -> DeviceInfo {
     let props = p.properties().await.ok().flatten();
     DeviceInfo {
@@ -240,6 +285,13 @@ async fn device_info(p: &Peripheral) -> DeviceInfo {
 /// btleplug's stream of notifications from one peripheral.
 type Notifications = std::pin::Pin<Box<dyn Stream<Item = ValueNotification> + Send>>;
 
+/// Opens the notification stream: once per connection to the Bluetooth service, before the
+/// first subscription, and kept across reconnects (its match rules cover the device's path,
+/// which a reconnect keeps). Not one per reconnect: dropping a stream of bluez-async 0.9 spawns
+/// a task that unwraps the removal of its D-Bus match, and a signal that arrives after the
+/// stream's receiver is gone makes libdbus remove the match first, so the task panics ("No
+/// match with that id found", messagestream.rs:40). Replacing the stream at every reconnect,
+/// while the strap starts sending again, is what triggered it after silent stalls.
 async fn open_notifications(p: &Peripheral) -> Result<Notifications, BleError> {
     p.notifications()
         .await
@@ -250,7 +302,8 @@ async fn open_notifications(p: &Peripheral) -> Result<Notifications, BleError> {
 /// notification, watch for loss, reconnect as the [`Supervisor`] decides. Unsubscribes and
 /// disconnects at the end. `notes` must have been opened *before* subscribing: a strap sends
 /// its first packet as soon as the subscription starts, and a stream opened after it misses it
-/// (found by the end-to-end tests).
+/// (found by the end-to-end tests). Returns [`BleError::ServiceLost`] when the Bluetooth
+/// service stops answering: the caller starts the BLE side again.
 pub async fn stream(
     adapter: &Adapter,
     p: &Peripheral,
@@ -290,7 +343,7 @@ pub async fn stream(
                     Input::DeviceDisconnected { still_connected }
                 }
                 Some(_) => continue,
-                None => return Err(BleError::BluetoothUnavailable { detail: "the adapter's event stream ended".into() }),
+                None => return Err(BleError::ServiceLost),
             },
             _ = sleep_until(deadline) => Input::Tick,
         };
@@ -312,44 +365,44 @@ pub async fn stream(
                         }
                     }
                     Action::Disconnect => {
-                        let _ = timeout(STEP_TIMEOUT, p.disconnect()).await;
+                        tokio::select! {
+                            _ = quitting(quit) => break 'session,
+                            _ = timeout(SHORT_STEP, p.disconnect()) => {}
+                        }
                     }
                     Action::Connect => {
-                        let _ = adapter
-                            .start_scan(ScanFilter {
-                                services: vec![HEART_RATE_SERVICE],
-                            })
-                            .await;
-                        // Open the stream first, so the first packet after subscribing is kept.
-                        let fresh = open_notifications(p).await;
                         let result = tokio::select! {
                             _ = quitting(quit) => break 'session,
-                            r = connect_and_subscribe(p) => r,
+                            r = reconnect(adapter, p) => r,
                         };
-                        let input = match (result, fresh) {
-                            (Ok(_), Ok(fresh)) => {
-                                notes = fresh;
-                                let _ = adapter.stop_scan().await;
+                        if let (Err(e), true) = (&result, debugging()) {
+                            eprintln!("talkzone: reconnect attempt failed: {e:?}");
+                        }
+                        let input = match result {
+                            Ok(_) => {
+                                let _ = timeout(SHORT_STEP, adapter.stop_scan()).await;
                                 Input::ConnectSucceeded
                             }
-                            _ => Input::ConnectFailed,
+                            Err(ConnectError::NoAnswer(_)) => Input::ConnectUnanswered,
+                            Err(_) => Input::ConnectFailed,
                         };
                         next.extend(sup.handle(now(), input));
                     }
+                    Action::RestartService => return Err(BleError::ServiceLost),
                 }
             }
             pending = next;
         }
     }
-    let _ = adapter.stop_scan().await;
+    let _ = timeout(CLEANUP_TIMEOUT, adapter.stop_scan()).await;
     if let Some(hrm) = p
         .characteristics()
         .into_iter()
         .find(|c| c.uuid == HEART_RATE_MEASUREMENT)
     {
-        let _ = timeout(STEP_TIMEOUT, p.unsubscribe(&hrm)).await;
+        let _ = timeout(CLEANUP_TIMEOUT, p.unsubscribe(&hrm)).await;
     }
-    let _ = timeout(STEP_TIMEOUT, p.disconnect()).await;
+    let _ = timeout(CLEANUP_TIMEOUT, p.disconnect()).await;
     Ok(())
 }
 
@@ -392,13 +445,13 @@ pub async fn run(
         match result {
             Ok(info) => break info,
             Err(ConnectError::NoHeartRate) => {
-                let _ = p.disconnect().await;
+                let _ = timeout(STEP_TIMEOUT, p.disconnect()).await;
                 return Err(BleError::NotHeartRate {
                     device: scan_label(&label),
                 });
             }
-            Err(ConnectError::Failed(detail)) => {
-                let _ = p.disconnect().await;
+            Err(ConnectError::Failed(detail) | ConnectError::NoAnswer(detail)) => {
+                let _ = timeout(STEP_TIMEOUT, p.disconnect()).await;
                 if attempt >= FIRST_CONNECT_ATTEMPTS {
                     return Err(BleError::Bluetooth {
                         doing: format!("connecting to {}", scan_label(&label)),
@@ -423,6 +476,12 @@ pub async fn run(
     }
     stream(&adapter, &p, watchdog, &tx, &mut quit, notes).await?;
     Ok(info)
+}
+
+/// Whether `TALKZONE_DEBUG_BLE` asks for the details of every reconnect attempt on stderr (for
+/// bug reports about a strap that will not come back).
+fn debugging() -> bool {
+    std::env::var_os("TALKZONE_DEBUG_BLE").is_some_and(|v| !v.is_empty())
 }
 
 fn scan_label(info: &DeviceInfo) -> String {

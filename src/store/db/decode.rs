@@ -219,6 +219,7 @@ pub(super) fn reason_str(r: LossReason) -> &'static str {
     match r {
         LossReason::Disconnected => "disconnected",
         LossReason::Watchdog => "watchdog",
+        LossReason::ServiceLost => "service_lost",
         LossReason::Paused => "paused",
     }
 }
@@ -228,6 +229,7 @@ pub(super) fn reason(s: &str) -> Result<LossReason, Bad> {
     match s {
         "disconnected" => Ok(LossReason::Disconnected),
         "watchdog" => Ok(LossReason::Watchdog),
+        "service_lost" => Ok(LossReason::ServiceLost),
         "paused" => Ok(LossReason::Paused),
         other => Err(format!("reason = {other:?} is unknown")),
     }

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::event::{DeviceInfo, LinkEvent};
+use crate::event::{DeviceInfo, LinkEvent, LossReason};
 use crate::physiology::live::{target_cue, LiveNumbers, TargetCue};
 use crate::physiology::summary::has_signal;
 use crate::physiology::zones::{TalkZone, ZoneTable};
@@ -97,9 +97,12 @@ pub enum LinkState {
     Waiting,
     /// Data flows (a strap connected, or a replay or the simulator sends readings).
     Connected,
-    /// The link was lost and the supervisor is reconnecting; the data stopped at monotonic
-    /// time `gap_start`.
-    Reconnecting { gap_start: Duration },
+    /// The link was lost (for `reason`) and the supervisor is reconnecting; the data stopped at
+    /// monotonic time `gap_start`.
+    Reconnecting {
+        gap_start: Duration,
+        reason: LossReason,
+    },
 }
 
 /// One point of the heart-rate chart: a reading with a signal.
@@ -210,7 +213,7 @@ impl App {
     /// While reconnecting: how long no data has flowed so far.
     pub fn gap_so_far(&self) -> Option<Duration> {
         match self.link {
-            LinkState::Reconnecting { gap_start } => Some(self.now.saturating_sub(gap_start)),
+            LinkState::Reconnecting { gap_start, .. } => Some(self.now.saturating_sub(gap_start)),
             _ => None,
         }
     }
@@ -349,9 +352,9 @@ impl App {
                 self.device = Some(info);
                 self.link = LinkState::Connected;
             }
-            LinkEvent::Lost { .. } => {
+            LinkEvent::Lost { reason } => {
                 let gap_start = self.last_data.map_or(self.now, |(_, seen)| seen);
-                self.link = LinkState::Reconnecting { gap_start };
+                self.link = LinkState::Reconnecting { gap_start, reason };
                 self.latest = None;
             }
             LinkEvent::Reconnected { gap } => {
@@ -592,7 +595,8 @@ pub(crate) mod tests {
         assert_eq!(
             s.app.link(),
             LinkState::Reconnecting {
-                gap_start: Duration::ZERO
+                gap_start: Duration::ZERO,
+                reason: LossReason::Watchdog
             }
         );
         s.send(tick(12_000));

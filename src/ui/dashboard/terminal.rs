@@ -6,6 +6,12 @@
 //! raw mode and the alternate screen, and the panic hook does the same before the panic message
 //! is printed, so the message lands on the normal screen, readable. Restoring happens once:
 //! whichever of the two comes first does it.
+//!
+//! But only for a panic that ends the program, one on the main thread (where the session
+//! runs). A panic hook also runs for a panic that a tokio task catches: bluez-async 0.9 panics
+//! in a task of its own after some silent stalls, and the session goes on (the runner treats a
+//! failing BLE side as a lost link). Such a panic leaves the screen alone: its one-line message
+//! waits until the terminal is restored (or is printed at once when no dashboard is on).
 
 use std::io::{self, Stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +28,9 @@ use crate::ui::session_view::{Input, InputSender};
 
 /// Whether this process has the terminal in raw mode on the alternate screen.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Messages of background panics that came while the dashboard was on, printed after it.
+static HELD: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 /// Holds the terminal in full-screen mode; dropping it restores the terminal.
 #[derive(Debug)]
@@ -58,18 +67,60 @@ pub fn restore() -> io::Result<()> {
     }
     let screen = crossterm::execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
     let raw = crossterm::terminal::disable_raw_mode();
+    if let Ok(mut held) = HELD.lock() {
+        for line in held.drain(..) {
+            eprintln!("{line}");
+        }
+    }
     screen.and(raw)
 }
 
-/// Makes a panic restore the terminal before the message is printed (by the hook that was
-/// installed before, normally the default one). Call once, before [`TerminalGuard::enter`].
-/// Harmless when the dashboard is not on screen.
+/// The one line a background panic is reported by. (`PanicInfo`: the hook's argument under the
+/// crate's minimum Rust, 1.80; an alias of `PanicHookInfo` since.)
+#[allow(deprecated)]
+fn background_note(info: &std::panic::PanicInfo<'_>) -> String {
+    let what = info
+        .payload()
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| info.payload().downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    let at = info
+        .location()
+        .map(|l| format!(" at {}:{}", l.file(), l.line()))
+        .unwrap_or_default();
+    format!(
+        "talkzone: a background task failed ({what}{at}); if it was Bluetooth's, the session \
+         went on as after a lost link"
+    )
+}
+
+/// Installs the process's panic hook (once; later calls do nothing). A panic on the main
+/// thread (or any thread of talkzone's own but the key reader) ends the program: the terminal is restored, then the hook that was installed before
+/// (normally the default one) prints it. A panic on another thread is one a task catches: the
+/// screen is left alone and one line is printed, after the dashboard when it is on.
 pub fn install_panic_hook() {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let _ = restore();
-        previous(info);
-    }));
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            // tokio's workers and blocking threads, talkzone's key reader, and unnamed threads
+            // of libraries: a panic there is caught (by tokio) or ends only that thread.
+            let background = std::thread::current().name().map_or(true, |n| {
+                n.starts_with("tokio-") || n.starts_with("talkzone-")
+            });
+            if !background {
+                let _ = restore();
+                previous(info);
+            } else if ACTIVE.load(Ordering::SeqCst) {
+                if let Ok(mut held) = HELD.lock() {
+                    held.push(background_note(info));
+                }
+            } else {
+                eprintln!("{}", background_note(info));
+            }
+        }));
+    });
 }
 
 /// The dashboard's meaning of a key press: `q` / Ctrl-C quit, `p` pauses, `l` marks a lap, `?`
@@ -174,8 +225,30 @@ mod tests {
         );
     }
 
+    /// A panic caught in a background thread while the dashboard is on neither restores the
+    /// terminal nor prints over it: its line waits for the restore.
     #[test]
-    fn restore_without_the_dashboard_does_nothing() {
+    fn a_background_panic_leaves_the_dashboard_alone_and_restore_is_idle_without_it() {
+        install_panic_hook();
+        ACTIVE.store(true, Ordering::SeqCst);
+        let caught = std::thread::Builder::new()
+            .name("tokio-runtime-worker".into())
+            .spawn(|| panic!("No match with that id found"))
+            .unwrap()
+            .join();
+        assert!(caught.is_err());
+        assert!(ACTIVE.load(Ordering::SeqCst), "the screen was not left");
+        let held = HELD.lock().unwrap().clone();
+        assert!(
+            held.iter()
+                .any(|l| l.contains("No match with that id found")),
+            "{held:?}"
+        );
+        // Not through restore(): this test has no real terminal to leave.
+        ACTIVE.store(false, Ordering::SeqCst);
+        HELD.lock().unwrap().clear();
+        // Without the dashboard, restoring does nothing. (One test: both touch the same
+        // process-wide state.)
         assert!(restore().is_ok());
     }
 }

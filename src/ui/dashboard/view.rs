@@ -27,6 +27,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
+use crate::event::LossReason;
 use crate::physiology::live::{LiveNumbers, TargetCue, WEEK_GOAL_MIN};
 use crate::physiology::zones::TalkZone;
 
@@ -323,8 +324,12 @@ fn cue_line(app: &App) -> Line<'static> {
 fn warning_line(app: &App) -> Line<'static> {
     let mut parts: Vec<String> = Vec::new();
     match app.link() {
-        LinkState::Reconnecting { .. } => parts.push(format!(
-            "strap link lost: reconnecting ({} so far); the session goes on",
+        LinkState::Reconnecting { reason, .. } => parts.push(format!(
+            "{}: reconnecting ({} so far); the session goes on",
+            match reason {
+                LossReason::ServiceLost => "the Bluetooth service went away",
+                _ => "strap link lost",
+            },
             clock(app.gap_so_far().unwrap_or_default())
         )),
         LinkState::Waiting => parts.push("waiting for the strap...".to_owned()),
@@ -508,7 +513,7 @@ fn centred(area: Rect, width: u16, height: u16) -> Rect {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{DeviceInfo, LinkEvent, LossReason};
+    use crate::event::{DeviceInfo, LinkEvent};
     use crate::reading::Contact;
     use crate::ui::dashboard::state::tests::{link, reading, reading_with, tick, Screen};
     use crate::ui::dashboard::state::{Event, KeyInput};
