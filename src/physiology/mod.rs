@@ -12,6 +12,7 @@
 //! plain data out. Sources for every number are in `shared/science.md` and cited where used.
 
 pub mod baseline;
+pub mod dfa;
 pub mod hrv;
 pub mod load;
 pub mod readiness;
