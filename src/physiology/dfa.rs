@@ -67,6 +67,13 @@
 //!    from the previous ACCEPTED beat of the window (`|rr - prev| > change x prev`), else it is
 //!    accepted and becomes `prev`.
 //!
+//!    Comparing with the previous accepted beat (not the previous beat, as FatMaxxer does) keeps
+//!    one artifact from making its normal neighbour look like one. Its cost: a real change of
+//!    rate larger than the allowed one that happens across excluded beats locks the rest of the
+//!    window out (seen in `garmin-fenix-5-run.fit`, where the heart speeds up from ~970 to
+//!    ~700 ms across two missed beats at the start of a run). Such a window has a large artifact
+//!    share and is unreliable, never silently wrong, and the next window anchors afresh.
+//!
 //! `artifact_share = excluded / beats` (every beat of the window counts, including those of
 //! rule 1), and a window is `reliable` when it has an alpha1 and `artifact_share <= 0.05`
 //! ([`MAX_ARTIFACT_SHARE`]).
