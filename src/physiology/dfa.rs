@@ -778,16 +778,24 @@ impl Workspace {
     fn select(&mut self, rr: &[f64]) {
         self.accepted.clear();
         self.excluded.clear();
+        self.accepted.reserve(rr.len());
+        self.sorted.reserve(rr.len());
         let plausible = |v: f64| v.is_finite() && (RR_MIN_MS..=RR_MAX_MS).contains(&v);
         self.sorted.clear();
         self.sorted
             .extend(rr.iter().copied().filter(|&v| plausible(v)));
-        self.sorted.sort_unstable_by(f64::total_cmp);
         let m = self.sorted.len();
-        let median = match m {
-            0 => None,
-            _ if m % 2 == 1 => Some(self.sorted[m / 2]),
-            _ => Some((self.sorted[m / 2 - 1] + self.sorted[m / 2]) / 2.0),
+        let median = if m == 0 {
+            None
+        } else {
+            let (below, &mut upper, _) = self.sorted.select_nth_unstable_by(m / 2, f64::total_cmp);
+            if m % 2 == 1 {
+                Some(upper)
+            } else {
+                // The lower middle value is the largest of those below the upper one.
+                let lower = below.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                Some((lower + upper) / 2.0)
+            }
         };
         let change = match median {
             Some(med) if med > LOW_HR_MEDIAN_RR_MS => LOW_HR_MAX_CHANGE,
@@ -877,10 +885,10 @@ impl Workspace {
             }
         };
         let (d, e, f, w) = (&mut self.d, &mut self.e, &mut self.f, &mut self.w);
-        d.clear();
-        e.clear();
-        f.clear();
-        w.clear();
+        for v in [&mut *d, &mut *e, &mut *f, &mut *w] {
+            v.clear();
+            v.reserve(n);
+        }
         for i in 0..n {
             // Band of A = I + l2 D2'D2 at (i, i), (i, i+1), (i, i+2).
             let a0 = 1.0 + l2 * (row(i, 0) + 4.0 * row(i, 1) + row(i, 2));
@@ -927,6 +935,7 @@ impl Workspace {
             w[i] = v;
         }
         self.y.clear();
+        self.y.reserve(n);
         self.y
             .extend(x.iter().zip(w.iter()).map(|(xi, ti)| xi - mean - ti));
     }
@@ -943,23 +952,33 @@ fn fluctuation(y: &[f64], n: usize) -> f64 {
     let nf = n as f64;
     let xm = (nf - 1.0) / 2.0;
     let sxx = nf * (nf * nf - 1.0) / 12.0;
-    let mut sum_sq = 0.0;
-    let mut box_residuals = |b: &[f64]| {
-        let ym = b.iter().sum::<f64>() / nf;
-        let sxy: f64 = b
-            .iter()
-            .enumerate()
-            .map(|(j, v)| (j as f64 - xm) * (v - ym))
-            .sum();
-        let slope = sxy / sxx;
-        for (j, v) in b.iter().enumerate() {
-            let r = v - ym - slope * (j as f64 - xm);
-            sum_sq += r * r;
+    // Residual sum of squares of a box's least-squares line, in one pass: the sum of squares
+    // about the mean minus the part the slope explains (sxy^2 / sxx). The values are taken
+    // relative to the box's first one, so the sums stay at the scale of the box's own
+    // fluctuation and the subtraction loses nothing that matters.
+    let box_ss = |b: &[f64]| {
+        let y0 = b[0];
+        let (mut sy, mut sjy, mut syy, mut j) = (0.0, 0.0, 0.0, 0.0);
+        for &v in b {
+            let v = v - y0;
+            sy += v;
+            sjy += j * v;
+            syy += v * v;
+            j += 1.0;
         }
+        let sxy = sjy - xm * sy;
+        (syy - sy * sy / nf - sxy * sxy / sxx).max(0.0)
     };
+    let mut sum_sq = 0.0;
     for i in 0..boxes {
-        box_residuals(&y[i * n..(i + 1) * n]);
-        box_residuals(&y[len - (i + 1) * n..len - i * n]);
+        let start = box_ss(&y[i * n..(i + 1) * n]);
+        // When n divides the length, the boxes from the end are those from the start.
+        let end = if len % n == 0 {
+            start
+        } else {
+            box_ss(&y[len - (i + 1) * n..len - i * n])
+        };
+        sum_sq += start + end;
     }
     (sum_sq / (2 * boxes * n) as f64).sqrt()
 }
