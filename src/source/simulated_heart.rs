@@ -154,7 +154,8 @@ fn piecewise(xs: &[f64], ys: &[f64], x: f64) -> f64 {
     if n == 0 {
         return 0.0;
     }
-    if !(x > xs[0]) {
+    // Below the first knot, and NaN, hold the first value.
+    if x.partial_cmp(&xs[0]) != Some(std::cmp::Ordering::Greater) {
         return ys[0];
     }
     for i in 1..n {

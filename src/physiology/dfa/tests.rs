@@ -120,10 +120,11 @@ fn dense_detrend(x: &[f64]) -> Vec<f64> {
             .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
             .unwrap();
         a.swap(col, p);
-        for r in col + 1..n {
-            let m = a[r][col] / a[col][col];
-            for c in col..=n {
-                a[r][c] -= m * a[col][c];
+        let pivot = a[col].clone();
+        for row in a.iter_mut().skip(col + 1) {
+            let m = row[col] / pivot[col];
+            for (v, p) in row.iter_mut().zip(&pivot).skip(col) {
+                *v -= m * p;
             }
         }
     }
