@@ -22,6 +22,7 @@
 //! plain data out. Sources for every number are in `docs/science.md` and cited where used.
 
 pub mod baseline;
+pub mod dfa;
 pub mod hrv;
 pub mod live;
 pub mod load;

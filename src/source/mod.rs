@@ -8,6 +8,7 @@
 
 pub mod ble;
 pub mod replay;
+pub mod simulated_heart;
 pub mod simulator;
 pub mod start;
 

@@ -28,8 +28,10 @@
 //!   Eur Heart J 17:354, docs/science.md §6: the high-frequency band is breathing-driven) is a sine at
 //!   the breathing rate, 0.22 Hz at 75 bpm rising to 0.5 Hz at 165 bpm, with an amplitude of
 //!   +-50 ms at 75 bpm shrinking exponentially to +-3 ms at 165 bpm (vagal withdrawal with
-//!   intensity). Gaussian noise of SD 3 ms is added. RR is clamped to 300-2000 ms, the plausible
-//!   range of docs/science.md §11, and quantised to 1/1024 s (docs/science.md §8).
+//!   intensity). The beat-to-beat fluctuation whose correlations fall with intensity (so DFA
+//!   alpha1 is ~1.0 at easy effort, 0.75 at the simulated person's VT1 and 0.5 near VT2) comes
+//!   from [`super::simulated_heart`], which documents it. RR is clamped to 300-2000 ms, the
+//!   plausible range of docs/science.md §11, and quantised to 1/1024 s (docs/science.md §8).
 //! - Beats are continuous: each starts where the last ended, on the 1/1024 s grid, so the sum of
 //!   all RR sent equals the time of the last beat exactly.
 //!
@@ -45,8 +47,9 @@ use std::f64::consts::TAU;
 use std::time::Duration;
 
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 
+use super::simulated_heart::{standard_normal, HeartModel, HeartNoise, SimulatedPerson};
 use super::EventSender;
 use crate::event::{Packet, SourceEvent};
 use crate::protocol::heart_rate::{encode, HrFormat, Measurement};
@@ -59,8 +62,6 @@ const TAU_FALL_S: f64 = 40.0;
 /// Slow HR wander: standard deviation (bpm) and correlation time (s).
 const WANDER_SD_BPM: f64 = 1.5;
 const WANDER_TAU_S: f64 = 60.0;
-/// Beat-to-beat measurement noise, ms (SD).
-const NOISE_SD_MS: f64 = 3.0;
 /// RR bounds, ms (docs/science.md §11 plausibility range).
 const RR_MIN_MS: f64 = 300.0;
 const RR_MAX_MS: f64 = 2000.0;
@@ -113,6 +114,30 @@ pub fn default_plan() -> Vec<Phase> {
     ]
 }
 
+/// A ramp for threshold tests (talk-test calibration, DFA alpha1): a 6-minute warm-up from 90
+/// bpm (light effort already: see [`person_ramp_plan`]) to `from_bpm`, then 2-minute steps from `from_bpm` rising by `step_bpm` while at most
+/// `to_bpm`, then a 5-minute cool-down to 90 bpm. With the first-order kinetics of the beat
+/// model (30 s rising) heart rate settles within the first minute of each step.
+pub fn ramp_plan(from_bpm: f64, to_bpm: f64, step_bpm: f64) -> Vec<Phase> {
+    let mut plan = vec![Phase::ramp("warm-up", 6, 90.0, from_bpm)];
+    let step = step_bpm.max(1.0);
+    let mut bpm = from_bpm;
+    let mut last = from_bpm;
+    while bpm <= to_bpm && plan.len() < 100 {
+        plan.push(Phase::steady("step", 2, bpm));
+        last = bpm;
+        bpm += step;
+    }
+    plan.push(Phase::ramp("cool-down", 5, last, 90.0));
+    plan
+}
+
+/// The ramp for `person`: steps of 8 bpm from 36 bpm below VT1 up to 5 bpm below the maximum
+/// (for the default person 104, 112, ..., 176 bpm).
+pub fn person_ramp_plan(person: &SimulatedPerson) -> Vec<Phase> {
+    ramp_plan(person.vt1_bpm - 36.0, person.max_hr_bpm - 5.0, 8.0)
+}
+
 /// Total duration of a plan.
 pub fn plan_duration(plan: &[Phase]) -> Duration {
     plan.iter().map(|p| p.duration).sum()
@@ -161,6 +186,8 @@ pub struct Workout {
     /// Number of packets in the whole workout (plan duration in whole seconds).
     packets_total: u64,
     rng: StdRng,
+    /// The beat-to-beat fluctuation (super::simulated_heart).
+    heart: HeartNoise,
     /// Heart rate following the setpoint with first-order kinetics, bpm.
     hr: f64,
     /// Slow random wander added to `hr`, bpm.
@@ -180,12 +207,20 @@ pub struct Workout {
 impl Workout {
     /// A workout over `plan`, reproducible for a given `seed`. The first beat starts at 0 s.
     pub fn new(plan: Vec<Phase>, seed: u64) -> Self {
+        Self::with_heart(plan, seed, HeartModel::default())
+    }
+
+    /// The same with another heart (person, fluctuation model).
+    pub fn with_heart(plan: Vec<Phase>, seed: u64, model: HeartModel) -> Self {
         let packets_total = plan_duration(&plan).as_secs();
         let hr = setpoint_bpm(&plan, 0.0);
+        let mut rng = StdRng::seed_from_u64(seed);
+        let heart = HeartNoise::new(model, &mut rng);
         let mut w = Workout {
             plan,
             packets_total,
-            rng: StdRng::seed_from_u64(seed),
+            rng,
+            heart,
             hr,
             wander: 0.0,
             breath: 0.0,
@@ -202,9 +237,7 @@ impl Workout {
 
     /// A standard normal sample (Box-Muller).
     fn gaussian(&mut self) -> f64 {
-        let u1: f64 = 1.0 - self.rng.gen::<f64>(); // (0, 1], keeps ln finite
-        let u2: f64 = self.rng.gen();
-        (-2.0 * u1.ln()).sqrt() * (TAU * u2).cos()
+        standard_normal(&mut self.rng)
     }
 
     /// Generate the beat starting at `start` (1/1024 s since the start), advancing the HR
@@ -226,8 +259,8 @@ impl Workout {
         let hr = (self.hr + self.wander).max(30.0);
 
         let rsa = rsa_amplitude_ms(hr) * (TAU * self.breath).sin();
-        let rr_ms =
-            (60_000.0 / hr + rsa + NOISE_SD_MS * self.gaussian()).clamp(RR_MIN_MS, RR_MAX_MS);
+        let fluctuation = self.heart.next_ms(self.hr, &mut self.rng);
+        let rr_ms = (60_000.0 / hr + rsa + fluctuation).clamp(RR_MIN_MS, RR_MAX_MS);
         let rr = RrInterval::from_ms(rr_ms);
         self.breath = (self.breath + breathing_hz(hr) * rr.ms() / 1000.0).fract();
         rr
