@@ -6,6 +6,7 @@
 //! - [`pipeline`]: source events -> decoded readings and link events (pure);
 //! - [`config`]: config file + environment + flags -> validated settings;
 //! - [`ui`]: plain and JSON line output;
+//! - [`timeline`]: which times a recording can have, and a session's start and length (pure);
 //! - [`commands`]: one thin function per subcommand, wiring the above together.
 
 pub mod cli;
@@ -21,4 +22,5 @@ pub mod recovery;
 pub mod session;
 pub mod source;
 pub mod store;
+pub mod timeline;
 pub mod ui;
