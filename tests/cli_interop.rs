@@ -920,3 +920,36 @@ fn import_messages_say_what_is_really_wrong() {
         stdout(&out)
     );
 }
+
+/// A FIT file with a valid checksum on which `fitparser` panics (a `timestamp` declared
+/// sint64, 1e15 s: chrono overflows inside it). Before: the panic was caught, but the default
+/// hook printed `thread 'main' panicked at ...` and a backtrace note above the one-line error.
+#[test]
+fn a_fit_file_that_trips_the_decoder_is_one_clear_line() {
+    let sb = Sandbox::new();
+    let mut data = vec![0x40, 0, 0, 20, 0, 2, 253, 8, 0x8E, 3, 1, 0x02, 0x00];
+    data.extend_from_slice(&1_000_000_000_000_000i64.to_le_bytes());
+    data.push(70);
+    let mut f = vec![14u8, 0x10];
+    f.extend_from_slice(&2093u16.to_le_bytes());
+    f.extend_from_slice(&u32::try_from(data.len()).unwrap().to_le_bytes());
+    f.extend_from_slice(b".FIT");
+    let hcrc = crc16(&f);
+    f.extend_from_slice(&hcrc.to_le_bytes());
+    f.extend_from_slice(&data);
+    let crc = crc16(&f);
+    f.extend_from_slice(&crc.to_le_bytes());
+    let path = sb.path("overflow.fit");
+    std::fs::write(&path, f).unwrap();
+    let out = sb.run(&["import", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(13), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "talkzone: {}: the file is damaged: the FIT decoder failed on a malformed message\n",
+            path.display()
+        )),
+        "{err}"
+    );
+}

@@ -107,8 +107,20 @@ struct ImportPlan {
     now: DateTime<Utc>,
 }
 
+/// Keeps the panic hook quiet about panics that the FIT decoder guard catches (a damaged file
+/// is reported as such, in one line: no backtrace); every other panic is reported as before.
+fn quiet_caught_decoder_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !interop::fit::in_decoder() {
+            previous(info);
+        }
+    }));
+}
+
 /// Import the files and folders named.
 pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), AppError> {
+    quiet_caught_decoder_panics();
     let settings = super::settings(cli)?;
     let mut db = super::open_db(&settings)?;
     let baseline = crate::recovery::resting_baseline(&db, &settings)?;

@@ -17,8 +17,10 @@
 //!   overflows chrono's date arithmetic inside `fitparser` (proved by the unit test
 //!   `fitparser_can_panic_on_a_valid_checksum`), and some of its length arithmetic underflows.
 //!   So the decoding loop runs under [`std::panic::catch_unwind`], and a panic becomes
-//!   [`ImportError::Corrupt`]. (The default panic hook still prints its message on stderr; with
-//!   `panic = "abort"` this guard would not hold.) `fitparser` also prints a line on stderr for
+//!   [`ImportError::Corrupt`]. While it runs, [`in_decoder`] is true on that thread, so a
+//!   panic hook can keep quiet about a panic that is caught here (the `import` command's does:
+//!   the default hook would print a backtrace for a file that is merely damaged). With
+//!   `panic = "abort"` this guard would not hold. `fitparser` also prints a line on stderr for
 //!   a field whose size does not match its type; that is its behaviour, not ours.
 //! - **Heart rate** comes from `record` messages: `heart_rate` with the record's `timestamp`
 //!   (compressed timestamps are resolved by `fitparser`). Records without a heart rate (the
@@ -82,6 +84,28 @@ pub(super) fn has_signature(bytes: &[u8]) -> bool {
     bytes.get(8..12) == Some(b".FIT".as_slice())
 }
 
+std::thread_local! {
+    static IN_DECODER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside the guarded `fitparser` decoding right now: a panic there is
+/// caught and becomes [`ImportError::Corrupt`] (see the module doc). For panic hooks.
+pub fn in_decoder() -> bool {
+    IN_DECODER.with(std::cell::Cell::get)
+}
+
+/// Runs `f` with [`in_decoder`] true, restoring it after (also when `f` panics).
+fn guarded<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std::thread::Result<T> {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            IN_DECODER.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(IN_DECODER.with(|c| c.replace(true)));
+    std::panic::catch_unwind(f)
+}
+
 /// Reads every workout in a FIT file (see the module doc), with notes on what was refused.
 /// No activity with notes means every reading was refused.
 pub(super) fn import(
@@ -89,10 +113,9 @@ pub(super) fn import(
     now: DateTime<Utc>,
 ) -> Result<(Vec<ImportedActivity>, Vec<String>), ImportError> {
     check_framing(bytes)?;
-    let found =
-        std::panic::catch_unwind(|| decode(bytes)).map_err(|_| ImportError::Corrupt {
-            detail: "the FIT decoder failed on a malformed message".into(),
-        })??;
+    let found = guarded(|| decode(bytes)).map_err(|_| ImportError::Corrupt {
+        detail: "the FIT decoder failed on a malformed message".into(),
+    })??;
     found.into_activities(now)
 }
 
@@ -489,10 +512,12 @@ mod tests {
         let file = fit_file(&data);
         let raw = std::panic::catch_unwind(|| fitparser::from_bytes(&file));
         assert!(raw.is_err(), "fitparser no longer panics here: {raw:?}");
+        assert!(!in_decoder());
         assert!(matches!(
             import(&file, now()),
             Err(ImportError::Corrupt { .. })
         ));
+        assert!(!in_decoder(), "reset after a caught panic");
     }
 
     #[test]
