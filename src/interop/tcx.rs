@@ -620,6 +620,100 @@ mod tests {
         );
     }
 
+    /// A trackpoint line at `t` with heart rate `hr`.
+    fn point(t: &str, hr: &str) -> String {
+        format!(
+            "<Trackpoint><Time>{t}</Time><HeartRateBpm><Value>{hr}</Value></HeartRateBpm></Trackpoint>\n"
+        )
+    }
+
+    fn activity(points: &str) -> String {
+        doc(&format!(
+            "<Activity Sport=\"Running\"><Lap StartTime=\"2026-11-10T07:00:00Z\"><Track>\n{points}</Track></Lap></Activity>"
+        ))
+    }
+
+    #[test]
+    fn other_xml_is_named_for_what_it_is() {
+        // Before: a GPX file named .tcx was "no heart-rate data: skipped" (exit 0).
+        let gpx = "<?xml version=\"1.0\"?>\n<gpx version=\"1.1\"><trk/></gpx>";
+        assert_eq!(
+            import(gpx.as_bytes(), now()),
+            Err(ImportError::NotTcx {
+                what: "a GPX file".into()
+            })
+        );
+        assert_eq!(root_name(gpx.as_bytes()).as_deref(), Some("gpx"));
+        let other = "<catalog><item/></catalog>";
+        assert_eq!(
+            import(other.as_bytes(), now()).map_err(|e| e.to_string()),
+            Err("an XML document whose root element is <catalog>, not TCX: talkzone imports \
+                 FIT and TCX files (export the workout as one)"
+                .into())
+        );
+        assert_eq!(root_name(b"hello"), None);
+    }
+
+    #[test]
+    fn references_in_values_are_read_or_named() {
+        let x = activity(&point("2026-11-10T07:00:00Z", "1&#x34;&#48;"));
+        let (acts, _) = import(x.as_bytes(), now()).unwrap();
+        assert_eq!(acts[0].readings[0].hr, 140, "character references are read");
+        let x = activity(&point("2026-11-10T07:00:00Z", "&#x31;&#x32;&#x30;&#32;"));
+        assert_eq!(import(x.as_bytes(), now()).unwrap().0[0].readings[0].hr, 120);
+        // Before: each of these ended as `heart rate "" is not a number` (or "10" silently).
+        let entity = format!(
+            "<!DOCTYPE x [<!ENTITY hr \"150\">]>{}",
+            activity(&point("2026-11-10T07:00:00Z", "&hr;"))
+        );
+        let e = import(entity.as_bytes(), now()).unwrap_err().to_string();
+        assert!(
+            e.contains("heart rate uses the entity &hr;, which talkzone does not expand"),
+            "{e}"
+        );
+        let bad = activity(&point("2026-11-10T07:00:00Z", "1&#xFFFFFF;0"));
+        let e = import(bad.as_bytes(), now()).unwrap_err().to_string();
+        assert!(
+            e.contains("heart rate has a character reference that is not a character: &#xFFFFFF;"),
+            "{e}"
+        );
+        let time = activity(&point("2026-11-10T07:00:00&lt;", "120"));
+        let e = import(time.as_bytes(), now()).unwrap_err().to_string();
+        assert!(
+            e.contains("trackpoint time \"2026-11-10T07:00:00<\" is not a date-time"),
+            "{e}"
+        );
+        // Elsewhere, an unknown entity is dropped: it is not a value talkzone reads.
+        let notes = activity(&format!(
+            "<Notes>&what;</Notes>{}",
+            point("2026-11-10T07:00:00Z", "120")
+        ));
+        assert_eq!(import(notes.as_bytes(), now()).unwrap().0.len(), 1);
+    }
+
+    #[test]
+    fn trackpoint_times_follow_the_time_rules_by_line() {
+        let mut points = String::new();
+        for s in 0..10 {
+            points.push_str(&point(&format!("2026-11-10T07:00:{s:02}+14:00"), "120"));
+        }
+        points.push_str(&point("2027-01-01T00:00:00Z", "120"));
+        points.push_str(&point("1999-12-31T23:59:59Z", "120"));
+        let x = activity(&points);
+        let (acts, notes) = import(x.as_bytes(), now()).unwrap();
+        assert_eq!(acts.len(), 1);
+        // +14:00 normalised: 07:00 at +14 is 17:00 the day before, in UTC.
+        assert_eq!(
+            acts[0].start,
+            Utc.with_ymd_and_hms(2026, 11, 9, 17, 0, 0).unwrap()
+        );
+        assert_eq!(acts[0].readings.len(), 10);
+        // Lines: 1 the declaration, 2 the root down to <Track>, 3-12 the ten points, 13, 14.
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].starts_with("line 13: time 2027-01-01T00:00:00Z is more than a day after now"), "{notes:?}");
+        assert!(notes[1].starts_with("line 14: time 1999-12-31T23:59:59Z is before 2000-01-01"), "{notes:?}");
+    }
+
     #[test]
     fn line_columns() {
         assert_eq!(line_column("ab\ncd", 0), (1, 1));
