@@ -16,13 +16,26 @@ pub fn install_hook() {
         let abort = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if fit::in_decoder() {
-                CAUGHT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                // Counted, and each new place it came from shown once, for the report.
+                let n = CAUGHT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                let at = info
+                    .location()
+                    .map(|l| format!("{}:{}", l.file(), l.line()))
+                    .unwrap_or_default();
+                let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+                if seen.insert(at.clone()) {
+                    eprintln!("caught decoder panic #{n} (new place): {at}: {info}");
+                }
             } else {
                 abort(info);
             }
         }));
     });
 }
+
+/// Where the caught panics came from.
+static SEEN: std::sync::Mutex<std::collections::BTreeSet<String>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
 
 /// How many panics the FIT decoder guard caught in this process.
 pub static CAUGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
