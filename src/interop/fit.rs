@@ -221,7 +221,7 @@ fn decode(bytes: &[u8]) -> Result<Found, ImportError> {
     processor.add_option(DecodeOption::SkipHeaderCrcValidation);
     processor.add_option(DecodeOption::SkipDataCrcValidation);
     let corrupt = |e: fitparser::Error| ImportError::Corrupt {
-        detail: format!("FIT decoding failed: {e}"),
+        detail: super::one_line(&format!("FIT decoding failed: {e}")),
     };
     let mut found = Found::default();
     found.sequences.push(Sequence::default());

@@ -308,6 +308,20 @@ fn refusal_notes(
         .collect()
 }
 
+/// `s` on one line: control characters (line ends, tabs...) escaped as `\n`, `\t`... For
+/// error messages that quote a file's content.
+fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// SHA-256 of `bytes` as lower-case hex.
 pub fn content_hash(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);

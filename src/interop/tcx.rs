@@ -112,7 +112,7 @@ fn not_tcx(root: &[u8]) -> ImportError {
         b"html" => "an HTML page".to_owned(),
         other => format!(
             "an XML document whose root element is <{}>",
-            String::from_utf8_lossy(other)
+            super::one_line(&String::from_utf8_lossy(other))
         ),
     };
     ImportError::NotTcx { what }
@@ -394,11 +394,12 @@ impl Parse<'_> {
         }
     }
 
-    /// A `Corrupt` error naming the line and column of byte `at`.
+    /// A `Corrupt` error naming the line and column of byte `at`. `what` may quote the file
+    /// (quick-xml's messages do, line ends included): it is made one line.
     fn corrupt(&self, at: usize, what: &str) -> ImportError {
         let (line, column) = line_column(self.text, at);
         ImportError::Corrupt {
-            detail: format!("line {line}, column {column}: {what}"),
+            detail: format!("line {line}, column {column}: {}", super::one_line(what)),
         }
     }
 }
@@ -647,9 +648,11 @@ mod tests {
         let other = "<catalog><item/></catalog>";
         assert_eq!(
             import(other.as_bytes(), now()).map_err(|e| e.to_string()),
-            Err("an XML document whose root element is <catalog>, not TCX: talkzone imports \
+            Err(
+                "an XML document whose root element is <catalog>, not TCX: talkzone imports \
                  FIT and TCX files (export the workout as one)"
-                .into())
+                    .into()
+            )
         );
         assert_eq!(root_name(b"hello"), None);
     }
@@ -660,7 +663,10 @@ mod tests {
         let (acts, _) = import(x.as_bytes(), now()).unwrap();
         assert_eq!(acts[0].readings[0].hr, 140, "character references are read");
         let x = activity(&point("2026-11-10T07:00:00Z", "&#x31;&#x32;&#x30;&#32;"));
-        assert_eq!(import(x.as_bytes(), now()).unwrap().0[0].readings[0].hr, 120);
+        assert_eq!(
+            import(x.as_bytes(), now()).unwrap().0[0].readings[0].hr,
+            120
+        );
         // Before: each of these ended as `heart rate "" is not a number` (or "10" silently).
         let entity = format!(
             "<!DOCTYPE x [<!ENTITY hr \"150\">]>{}",
@@ -710,8 +716,25 @@ mod tests {
         assert_eq!(acts[0].readings.len(), 10);
         // Lines: 1 the declaration, 2 the root down to <Track>, 3-12 the ten points, 13, 14.
         assert_eq!(notes.len(), 2, "{notes:?}");
-        assert!(notes[0].starts_with("line 13: time 2027-01-01T00:00:00Z is more than a day after now"), "{notes:?}");
-        assert!(notes[1].starts_with("line 14: time 1999-12-31T23:59:59Z is before 2000-01-01"), "{notes:?}");
+        assert!(
+            notes[0].starts_with("line 13: time 2027-01-01T00:00:00Z is more than a day after now"),
+            "{notes:?}"
+        );
+        assert!(
+            notes[1].starts_with("line 14: time 1999-12-31T23:59:59Z is before 2000-01-01"),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn an_error_quoting_line_ends_is_one_line() {
+        // Found by the tcx fuzz target: quick-xml quotes a broken end tag with what follows it,
+        // line end included, and the message was two lines.
+        let x = "<?xml version=\"1.0\"?>\n<TrainingCenterDatabase><Activities><Activity>\n\
+                 <Id>2022-07-16T16:08:25.000Z</Id\n   <Time>2022-07-16T16:12:03.000Z</Time>\n";
+        let e = import(x.as_bytes(), now()).unwrap_err().to_string();
+        assert!(!e.contains('\n'), "{e}");
+        assert!(e.contains("`</Id\\n   <Time>` was found"), "{e}");
     }
 
     #[test]
