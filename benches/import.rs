@@ -9,10 +9,16 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chrono::{DateTime, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use talkzone::interop::{export_tcx, import_bytes, ExportMeta};
 
 const FILE: &str = "activity-large-fenxi2-multisport.fit";
+
+/// The time of the import (the file is from 2015).
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()
+}
 
 fn bench_import(c: &mut Criterion) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -25,10 +31,10 @@ fn bench_import(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(10));
     g.throughput(Throughput::Bytes(bytes.len() as u64));
     g.bench_function("fit_multisport_24227_records", |b| {
-        b.iter(|| import_bytes(black_box(&bytes), FILE).expect("imports"))
+        b.iter(|| import_bytes(black_box(&bytes), FILE, now()).expect("imports"))
     });
 
-    let imported = import_bytes(&bytes, FILE).expect("imports");
+    let imported = import_bytes(&bytes, FILE, now()).expect("imports");
     let activity = &imported.activities[0];
     let meta = ExportMeta {
         start: activity.start,

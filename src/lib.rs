@@ -14,7 +14,8 @@
 //!   TCX, CSV, JSON out), [`ui`] (lines, dashboard, reports, plots), [`owner_only`] (files
 //!   only their owner can read);
 //! - core: [`pipeline`] (source events -> readings), [`protocol`] (bit-exact 0x2A37, the capture
-//!   format), [`physiology`] (zones, running numbers, summaries, HRV, baselines, readiness);
+//!   format), [`physiology`] (zones, running numbers, summaries, HRV, baselines, readiness),
+//!   [`timeline`] (which times a recording can have; a session's start and length);
 //! - bottom: [`reading`] (the one `Reading` type), [`event`] (packets and link changes).
 //!
 //! One heart beat's way: the strap notifies 0x2A37 -> [`source::ble::transport`] stamps the bytes
@@ -43,4 +44,5 @@ pub mod runner;
 pub mod session;
 pub mod source;
 pub mod store;
+pub mod timeline;
 pub mod ui;

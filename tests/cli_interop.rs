@@ -50,7 +50,6 @@ const FIT_COUNTS: &[(&str, u64)] = &[
     ("Edge810-Vector-2013-08-16-15-35-10.fit", 4671),
     ("activity-large-fenxi2-multisport.fit", 24227),
     ("activity-small-fenix2-run.fit", 2808),
-    ("antfs-dump.63.fit", 685),
     ("garmin-edge-500-activity.fit", 10686),
     ("garmin-edge-820-bike.fit", 15),
     ("garmin-fenix-5-run.fit", 21),
@@ -131,7 +130,8 @@ fn a_folder_of_real_files_imports_and_reimporting_adds_nothing() {
     let results = results_by_file(&serde_json::from_str(&stdout(&out)).unwrap());
     assert_eq!(
         results.len(),
-        FIT_COUNTS.len() + BROKEN.len() + 3,
+        // + 3 TCX files + the FIT file with system times.
+        FIT_COUNTS.len() + BROKEN.len() + 4,
         "{results:?}"
     );
 
@@ -156,8 +156,19 @@ fn a_folder_of_real_files_imports_and_reimporting_adds_nothing() {
         err.lines()
             .last()
             .unwrap()
-            .contains("2 of 17 files could not be imported"),
+            .contains("3 of 17 files could not be imported"),
         "{err}"
+    );
+    // A Forerunner 70 whose clock was never set: its times are seconds since power-on (FIT
+    // "system time", 1990 if read as dates), refused as such. Found under its upper-case name.
+    let antfs = &results["ANTFS-DUMP.63.FIT"];
+    assert_eq!(antfs["status"], "failed", "{antfs}");
+    assert!(
+        antfs["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("no reading has a usable time: records 2-686: times (the first 1990-07-09T07:00:47Z) are the watch's seconds since it was switched on"),
+        "{antfs}"
     );
     // The file without heart rate is reported and skipped; it does not fail the run.
     let no_hr: Vec<&str> = err.lines().filter(|l| l.contains("no_hr.tcx")).collect();
@@ -182,12 +193,7 @@ fn a_folder_of_real_files_imports_and_reimporting_adds_nothing() {
     assert_eq!(sessions.len(), expected.len());
     let mut all_ids = Vec::new();
     for (name, count) in &expected {
-        let key = if name == "antfs-dump.63.fit" {
-            "ANTFS-DUMP.63.FIT"
-        } else {
-            name
-        };
-        let r = &results[key];
+        let r = &results[name.as_str()];
         assert_eq!(r["status"], "imported", "{name}: {r}");
         assert_eq!(r["error"], Value::Null);
         let id = ids(r);
@@ -382,11 +388,11 @@ fn time_in_zones_by_hand(export: &Value, zones: &Value) -> BTreeMap<String, f64>
 fn time_in_zone_matches_a_count_by_hand() {
     let sb = Sandbox::new();
     let zones = sb.json(&["zones", "--json"]);
-    // A ride with long gaps (3 h 44 min of records over almost 6 h), 5-second sampling, and a
-    // file whose every HR is 0.
+    // A ride with long gaps (3 h 44 min of records over almost 6 h), sampling every 5-7 s,
+    // and a file whose every HR is 0.
     for name in [
         "2019-02-17-062644-ELEMNT-297E-195-0.fit",
-        "antfs-dump.63.fit",
+        "test.tcx",
         "null_compressed_speed_dist.fit",
     ] {
         let r = sb.json(&["import", real(name).to_str().unwrap(), "--json"]);
@@ -537,4 +543,413 @@ fn exports_carry_laps_sport_and_every_reading() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), csv);
     let out = sb.run(&["export", "99", "--format", "json"]);
     assert_eq!(out.status.code(), Some(11), "{}", stderr(&out));
+}
+
+// ---- Issue 14: lying timestamps (item 5) and what import messages say (item 7) -------------
+
+/// The FIT SDK's CRC-16.
+fn crc16(bytes: &[u8]) -> u16 {
+    const TABLE: [u16; 16] = [
+        0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401, 0xA001, 0x6C00, 0x7800,
+        0xB401, 0x5000, 0x9C01, 0x8801, 0x4400,
+    ];
+    let mut crc = 0u16;
+    for &b in bytes {
+        for nibble in [b & 0x0f, b >> 4] {
+            let tmp = TABLE[usize::from(crc & 0x0f)];
+            crc = ((crc >> 4) & 0x0fff) ^ tmp ^ TABLE[usize::from(nibble)];
+        }
+    }
+    crc
+}
+
+/// What a hand-made FIT file holds, in order.
+enum Fit {
+    /// A `record` with a timestamp (s since the FIT epoch 1989-12-31) and a heart rate.
+    Record(u32, u8),
+    /// An `activity` message: the end of one activity.
+    Activity(u32),
+}
+
+/// Seconds since the FIT epoch for an RFC 3339 time.
+fn fit_time(s: &str) -> u32 {
+    u32::try_from(time(s).timestamp() - 631_065_600).unwrap()
+}
+
+/// One FIT file (14-byte header with checksum, data, checksum) with these messages.
+fn fit_file(messages: &[Fit]) -> Vec<u8> {
+    // Local 0: record (20): timestamp (253) uint32, heart_rate (3) uint8.
+    let mut data = vec![0x40, 0, 0, 20, 0, 2, 253, 4, 0x86, 3, 1, 0x02];
+    // Local 1: activity (34): timestamp (253) uint32.
+    data.extend_from_slice(&[0x41, 0, 0, 34, 0, 1, 253, 4, 0x86]);
+    for m in messages {
+        match *m {
+            Fit::Record(t, hr) => {
+                data.push(0x00);
+                data.extend_from_slice(&t.to_le_bytes());
+                data.push(hr);
+            }
+            Fit::Activity(t) => {
+                data.push(0x01);
+                data.extend_from_slice(&t.to_le_bytes());
+            }
+        }
+    }
+    let mut f = vec![14u8, 0x10];
+    f.extend_from_slice(&2093u16.to_le_bytes());
+    f.extend_from_slice(&u32::try_from(data.len()).unwrap().to_le_bytes());
+    f.extend_from_slice(b".FIT");
+    let hcrc = crc16(&f);
+    f.extend_from_slice(&hcrc.to_le_bytes());
+    f.extend_from_slice(&data);
+    let crc = crc16(&f);
+    f.extend_from_slice(&crc.to_le_bytes());
+    f
+}
+
+/// `n` records at HR 120, one a second from `start`.
+fn records(start: &str, n: u32) -> Vec<Fit> {
+    (0..n)
+        .map(|i| Fit::Record(fit_time(start) + i, 120))
+        .collect()
+}
+
+/// Every session as `sessions --json` lists it, oldest first, checked against its `summary`:
+/// one rule, start = first reading, duration = last - first.
+fn sessions_agreeing_with_summaries(sb: &Sandbox) -> Vec<Value> {
+    let mut rows = sb.sessions();
+    rows.reverse();
+    for row in &rows {
+        let s = sb.summary(row["id"].as_i64().unwrap());
+        assert_eq!(
+            time(row["start"].as_str().unwrap()),
+            time(s["start"].as_str().unwrap()),
+            "{row}\n{s}"
+        );
+        assert_eq!(row["duration_s"], s["duration_s"], "{row}\n{s}");
+        assert!(row["duration_s"].as_f64().unwrap() >= 0.0, "{row}");
+    }
+    rows
+}
+
+#[test]
+fn a_tcx_with_offsets_the_lap_lacks_is_normalised_to_utc() {
+    // Before: stored with duration -48,409 s (start from the lap's 23:00Z, readings at 09:00Z).
+    let sb = Sandbox::new();
+    let tcx = sb.path("offset.tcx");
+    let points: String = (0..10)
+        .map(|i| {
+            format!(
+                "<Trackpoint><Time>2026-11-20T23:00:{i:02}+14:00</Time>\
+                 <HeartRateBpm><Value>120</Value></HeartRateBpm></Trackpoint>"
+            )
+        })
+        .collect();
+    std::fs::write(
+        &tcx,
+        format!(
+            "<?xml version=\"1.0\"?>\n<TrainingCenterDatabase xmlns=\"{TCX_NS}\"><Activities>\
+             <Activity Sport=\"Running\"><Id>2026-11-20T23:00:00Z</Id>\
+             <Lap StartTime=\"2026-11-20T23:00:00Z\"><Track>{points}</Track></Lap></Activity>\
+             </Activities></TrainingCenterDatabase>\n"
+        ),
+    )
+    .unwrap();
+    let out = sb.run(&["import", tcx.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows = sessions_agreeing_with_summaries(&sb);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["start"], "2026-11-20T09:00:00.000Z");
+    assert_eq!(rows[0]["duration_s"], 9.0);
+}
+
+const TCX_NS: &str = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2";
+
+#[test]
+fn chained_fit_activities_become_one_session_each() {
+    // Before: one 26-hour session.
+    let sb = Sandbox::new();
+    let mut a = records("2026-11-20T08:00:00Z", 30);
+    a.push(Fit::Activity(fit_time("2026-11-20T08:00:30Z")));
+    let mut b = records("2026-11-21T10:00:00Z", 20);
+    b.push(Fit::Activity(fit_time("2026-11-21T10:00:20Z")));
+    // Two FIT files chained in one.
+    let mut chained = fit_file(&a);
+    chained.extend_from_slice(&fit_file(&b));
+    let path = sb.path("chained.fit");
+    std::fs::write(&path, chained).unwrap();
+    // Two activity sequences in one file, three hours apart.
+    let mut two = records("2026-11-22T07:00:00Z", 15);
+    two.push(Fit::Activity(fit_time("2026-11-22T07:00:15Z")));
+    two.extend(records("2026-11-22T10:00:00Z", 12));
+    two.push(Fit::Activity(fit_time("2026-11-22T10:00:12Z")));
+    let path2 = sb.path("two-in-one.fit");
+    std::fs::write(&path2, fit_file(&two)).unwrap();
+    // Timestamps that restart: a second activity written earlier than the first one's end.
+    let mut restart = records("2026-11-23T18:00:00Z", 11);
+    restart.extend(records("2026-11-23T17:00:00Z", 13));
+    let path3 = sb.path("restart.fit");
+    std::fs::write(&path3, fit_file(&restart)).unwrap();
+
+    let v = sb.json(&[
+        "import",
+        path.to_str().unwrap(),
+        path2.to_str().unwrap(),
+        path3.to_str().unwrap(),
+        "--json",
+    ]);
+    for r in v.as_array().unwrap() {
+        assert_eq!(r["status"], "imported", "{r}");
+    }
+    let rows = sessions_agreeing_with_summaries(&sb);
+    let spans: Vec<(String, f64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["start"].as_str().unwrap().to_owned(),
+                r["duration_s"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [
+        ("2026-11-20T08:00:00.000Z", 29.0),
+        ("2026-11-21T10:00:00.000Z", 19.0),
+        ("2026-11-22T07:00:00.000Z", 14.0),
+        ("2026-11-22T10:00:00.000Z", 11.0),
+        ("2026-11-23T17:00:00.000Z", 12.0),
+        ("2026-11-23T18:00:00.000Z", 10.0),
+    ];
+    assert_eq!(
+        spans,
+        want.iter()
+            .map(|(s, d)| (s.to_string(), *d))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn impossible_times_are_refused_naming_the_record_or_line() {
+    // Before: a session of up to 116 years.
+    let sb = Sandbox::new();
+    let mut msgs = records("2026-11-20T08:00:00Z", 20);
+    // Record 3: 5 s after the FIT epoch, a device's seconds since power-on (FIT "system
+    // time"); record 6: 1999; records 10-11: 2126.
+    msgs[2] = Fit::Record(5, 120);
+    msgs[5] = Fit::Record(fit_time("1999-06-01T00:00:00Z"), 120);
+    msgs[9] = Fit::Record(0xFFFF_FF00, 120);
+    msgs[10] = Fit::Record(0xFFFF_FF01, 120);
+    // Record 15: three years earlier, inside the ride (a corrupted but checksum-valid time).
+    msgs[14] = Fit::Record(fit_time("2023-11-20T08:00:14Z"), 120);
+    let path = sb.path("lying.fit");
+    std::fs::write(&path, fit_file(&msgs)).unwrap();
+    let out = sb.run(&["import", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    let p = path.display();
+    assert!(
+        err.contains(&format!(
+            "talkzone: {p}: record 3: time 1989-12-31T00:00:05Z is the watch's seconds since it \
+             was switched on (FIT \"system time\"), not dates: its clock was not set: skipped"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "talkzone: {p}: record 6: time 1999-06-01T00:00:00Z is before 2000-01-01, earlier \
+             than any watch or strap recorded (a corrupted timestamp?): skipped"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "talkzone: {p}: records 10-11: times (the first 2126-"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "talkzone: {p}: record 15: 1 reading at 2023-11-20T08:00:14Z, more than a day away from the rest of the activity"
+        )),
+        "{err}"
+    );
+    let rows = sessions_agreeing_with_summaries(&sb);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["duration_s"], 19.0);
+    assert_eq!(sb.summary(rows[0]["id"].as_i64().unwrap())["readings"], 15);
+
+    // Every time impossible: a failure (exit 13), not a session.
+    let all_bad = sb.path("all-bad.fit");
+    std::fs::write(
+        &all_bad,
+        fit_file(&[Fit::Record(5, 120), Fit::Record(6, 121)]),
+    )
+    .unwrap();
+    let out = sb.run(&["import", all_bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(13), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "talkzone: {}: no reading has a usable time: records 1-2: times (the first \
+             1989-12-31T00:00:05Z) are the watch's seconds since it was switched on",
+            all_bad.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+
+    // TCX: the line is named; a jump of more than a day inside one activity splits it.
+    let tcx = sb.path("jump.tcx");
+    let point = |t: &str| {
+        format!(
+            "<Trackpoint><Time>{t}</Time><HeartRateBpm><Value>130</Value></HeartRateBpm></Trackpoint>\n"
+        )
+    };
+    let mut body = String::new();
+    for i in 0..10 {
+        body.push_str(&point(&format!("2026-11-10T07:00:{i:02}Z")));
+    }
+    body.push_str(&point("1999-12-31T23:59:59Z"));
+    for i in 0..10 {
+        body.push_str(&point(&format!("2026-11-12T07:00:{i:02}Z")));
+    }
+    std::fs::write(
+        &tcx,
+        format!(
+            "<?xml version=\"1.0\"?>\n<TrainingCenterDatabase xmlns=\"{TCX_NS}\"><Activities>\n\
+             <Activity Sport=\"Running\"><Id>2026-11-10T07:00:00Z</Id><Lap StartTime=\"2026-11-10T07:00:00Z\"><Track>\n\
+             {body}</Track></Lap></Activity></Activities></TrainingCenterDatabase>\n"
+        ),
+    )
+    .unwrap();
+    let out = sb.run(&["import", tcx.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "talkzone: {}: line 14: time 1999-12-31T23:59:59Z is before 2000-01-01",
+            tcx.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let rows = sessions_agreeing_with_summaries(&sb);
+    assert_eq!(
+        rows.len(),
+        3,
+        "the FIT ride and the TCX activity split in two"
+    );
+    // Oldest first: the TCX activity's two parts, then the FIT ride of 2026-11-20.
+    assert_eq!(rows[0]["start"], "2026-11-10T07:00:00.000Z");
+    assert_eq!(rows[0]["duration_s"], 9.0);
+    assert_eq!(rows[1]["start"], "2026-11-12T07:00:00.000Z");
+    assert_eq!(rows[1]["duration_s"], 9.0);
+}
+
+#[test]
+fn import_messages_say_what_is_really_wrong() {
+    let sb = Sandbox::new();
+    // Before: "no heart-rate data: skipped", exit 0 (an interrupted download went unnoticed).
+    let empty = sb.path("interrupted.fit");
+    std::fs::write(&empty, b"").unwrap();
+    let gpx = sb.path("ride.tcx");
+    std::fs::write(
+        &gpx,
+        "<?xml version=\"1.0\"?>\n<gpx version=\"1.1\" creator=\"x\" \
+         xmlns=\"http://www.topografix.com/GPX/1/1\"><trk><trkseg>\
+         <trkpt lat=\"1\" lon=\"2\"><time>2026-11-20T08:00:00Z</time></trkpt>\
+         </trkseg></trk></gpx>\n",
+    )
+    .unwrap();
+    let hr = |name: &str, value: &str, prolog: &str| {
+        let path = sb.path(name);
+        std::fs::write(
+            &path,
+            format!(
+                "<?xml version=\"1.0\"?>\n{prolog}<TrainingCenterDatabase xmlns=\"{TCX_NS}\"><Activities>\
+                 <Activity Sport=\"Running\"><Lap StartTime=\"2026-11-20T08:00:00Z\"><Track>\n\
+                 <Trackpoint><Time>2026-11-20T08:00:00Z</Time><HeartRateBpm><Value>{value}</Value>\
+                 </HeartRateBpm></Trackpoint></Track></Lap></Activity></Activities></TrainingCenterDatabase>\n"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    // Before: each of these said `heart rate "..." is not a number`.
+    let negative = hr("negative.tcx", "-5", "");
+    let too_big = hr("too-big.tcx", "65536", "");
+    let entity = hr(
+        "entity.tcx",
+        "&hr;",
+        "<!DOCTYPE TrainingCenterDatabase [<!ENTITY hr \"150\">]>\n",
+    );
+    let bad_ref = hr("bad-ref.tcx", "1&#xFFFFFF;0", "");
+    let paths = [&empty, &gpx, &negative, &too_big, &entity, &bad_ref];
+    let mut args = vec!["import"];
+    args.extend(paths.iter().map(|p| p.to_str().unwrap()));
+    let out = sb.run(&args);
+    assert_eq!(out.status.code(), Some(13), "{}", stderr(&out));
+    let err = stderr(&out);
+    let line = |p: &Path| {
+        let prefix = format!("talkzone: {}: ", p.display());
+        err.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("no line for {}: {err}", p.display()))
+            .to_owned()
+    };
+    assert!(line(&empty).starts_with("empty file (0 bytes)"), "{err}");
+    assert!(line(&gpx).starts_with("a GPX file, not TCX"), "{err}");
+    assert!(
+        line(&negative).contains("line 3, column ")
+            && line(&negative).ends_with(": heart rate -5 is negative"),
+        "{err}"
+    );
+    assert!(
+        line(&too_big).ends_with("heart rate 65536 is out of range (0 to 65535)"),
+        "{err}"
+    );
+    assert!(
+        line(&entity).contains("heart rate uses the entity &hr;"),
+        "{err}"
+    );
+    assert!(
+        line(&bad_ref)
+            .contains("heart rate has a character reference that is not a character: &#xFFFFFF;"),
+        "{err}"
+    );
+    assert!(
+        stdout(&out).ends_with("6 files: 0 sessions imported, 6 failed.\n"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// A FIT file with a valid checksum on which `fitparser` panics (a `timestamp` declared
+/// sint64, 1e15 s: chrono overflows inside it). Before: the panic was caught, but the default
+/// hook printed `thread 'main' panicked at ...` and a backtrace note above the one-line error.
+#[test]
+fn a_fit_file_that_trips_the_decoder_is_one_clear_line() {
+    let sb = Sandbox::new();
+    let mut data = vec![0x40, 0, 0, 20, 0, 2, 253, 8, 0x8E, 3, 1, 0x02, 0x00];
+    data.extend_from_slice(&1_000_000_000_000_000i64.to_le_bytes());
+    data.push(70);
+    let mut f = vec![14u8, 0x10];
+    f.extend_from_slice(&2093u16.to_le_bytes());
+    f.extend_from_slice(&u32::try_from(data.len()).unwrap().to_le_bytes());
+    f.extend_from_slice(b".FIT");
+    let hcrc = crc16(&f);
+    f.extend_from_slice(&hcrc.to_le_bytes());
+    f.extend_from_slice(&data);
+    let crc = crc16(&f);
+    f.extend_from_slice(&crc.to_le_bytes());
+    let path = sb.path("overflow.fit");
+    std::fs::write(&path, f).unwrap();
+    let out = sb.run(&["import", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(13), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "talkzone: {}: the file is damaged: the FIT decoder failed on a malformed message\n",
+            path.display()
+        )),
+        "{err}"
+    );
 }

@@ -444,3 +444,172 @@ fn an_implausible_heart_rate_counts_as_no_signal() {
     assert_eq!(stored["max_hr"], 120);
     assert_eq!(stored["implausible_readings"], 1, "{stored}");
 }
+
+/// A capture of `n` readings of HR 100 (uint8, no flags), one per second from `start`.
+fn steady_capture(start: &str, n: usize) -> String {
+    let t0 = chrono::DateTime::parse_from_rfc3339(start).unwrap();
+    (0..n)
+        .map(|i| {
+            let t = (t0 + chrono::Duration::seconds(i as i64)).with_timezone(&chrono::Utc);
+            format!(
+                "{{\"t\":\"{}\",\"hex\":\"0064\"}}\n",
+                t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            )
+        })
+        .collect()
+}
+
+/// The session listed by `sessions --json` and its `summary --json` agree on start and length.
+fn assert_sessions_and_summary_agree(sb: &Sandbox) -> (Value, Value) {
+    let sessions = sb.json(&["sessions", "--json"]);
+    let row = sessions.as_array().unwrap()[0].clone();
+    let summary = sb.json(&["summary", "last", "--json"]);
+    let instant = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("{v}"))).unwrap()
+    };
+    assert_eq!(
+        instant(&row["start"]),
+        instant(&summary["start"]),
+        "{row}\n{summary}"
+    );
+    assert_eq!(
+        instant(&row["end"]),
+        instant(&summary["end"]),
+        "{row}\n{summary}"
+    );
+    assert_eq!(row["duration_s"], summary["duration_s"], "{row}\n{summary}");
+    (row, summary)
+}
+
+/// Issue 14 item 6: a capture is read as bytes. A line that is not UTF-8 is skipped and named
+/// (it used to make the whole capture unreadable, exit 9); a byte-order mark is stripped (it
+/// used to cost line 1); a line over 64 KiB is skipped and named.
+#[test]
+fn capture_lines_are_read_as_bytes() {
+    let sb = Sandbox::new();
+    let good = steady_capture("2026-11-25T07:00:00Z", 6);
+    let lines: Vec<&str> = good.lines().collect();
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(lines[0].as_bytes());
+    bytes.extend_from_slice(b"\n");
+    bytes.extend_from_slice(lines[1].as_bytes());
+    bytes.extend_from_slice(b"\n{\"t\":\"2026-11-25T07:00:01.500Z\",\"hex\":\"00\xff\xfe\"}\n");
+    bytes.extend_from_slice(lines[2].as_bytes());
+    bytes.extend_from_slice(b"\n");
+    bytes.extend_from_slice(format!("{{\"t\":\"{}\"}}\n", "x".repeat(100 * 1024)).as_bytes());
+    for l in &lines[3..] {
+        bytes.extend_from_slice(l.as_bytes());
+        bytes.extend_from_slice(b"\n");
+    }
+    let cap = sb.path("bytes.jsonl");
+    std::fs::write(&cap, &bytes).unwrap();
+    let out = sb.run(&[
+        "live",
+        "--replay",
+        cap.to_str().unwrap(),
+        "--fast",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let readings = json_lines(&out);
+    assert_eq!(readings.len(), 6, "every good line, line 1 too");
+    assert_eq!(readings[0]["t"], "2026-11-25T07:00:00.000Z");
+    let err = stderr(&out);
+    assert!(err.contains("bytes.jsonl: line 3: not UTF-8 text"), "{err}");
+    assert!(
+        err.contains("bytes.jsonl: line 5: longer than 64 KiB"),
+        "{err}"
+    );
+}
+
+/// Issue 14 item 5: a capture that starts at 0001-01-01 (times no strap recorded) has those
+/// lines refused, named; one that jumps to the year 9999 has that line refused and replays in
+/// real time without waiting for it; a capture that jumps back an hour gives a session on
+/// which `sessions` and `summary` agree.
+#[test]
+fn replayed_captures_keep_to_plausible_times() {
+    let sb = Sandbox::new();
+    let cap = sb.path("year1.jsonl");
+    let text = format!(
+        "{}{}",
+        steady_capture("0001-01-01T00:00:00Z", 3),
+        steady_capture("2026-11-25T07:00:00Z", 5)
+    );
+    std::fs::write(&cap, text).unwrap();
+    let out = sb.run(&[
+        "live",
+        "--replay",
+        cap.to_str().unwrap(),
+        "--fast",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json_lines(&out).len(), 5);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "year1.jsonl: lines 1-3: times (the first 0001-01-01T00:00:00Z) are before 2000-01-01"
+        ),
+        "{err}"
+    );
+    let (row, _) = assert_sessions_and_summary_agree(&sb);
+    assert_eq!(row["start"], "2026-11-25T07:00:00.000Z");
+    assert_eq!(row["duration_s"], 4.0);
+
+    // The year 9999 in real time: refused, and the rest replays (3 s of readings).
+    let sb = Sandbox::new();
+    let cap = sb.path("y9999.jsonl");
+    let mut text = steady_capture("2026-11-25T07:00:00Z", 2);
+    text.push_str("{\"t\":\"9999-12-31T23:59:59.000Z\",\"hex\":\"0064\"}\n");
+    text.push_str(&steady_capture("2026-11-25T07:00:02Z", 2));
+    std::fs::write(&cap, text).unwrap();
+    let mut child = sb
+        .talkzone()
+        .args(["live", "--replay", cap.to_str().unwrap(), "--json"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A guard against hanging for ever, not a timing assertion: the replay takes about 3 s.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("a real-time replay of a capture that jumps to 9999 did not end");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json_lines(&out).len(), 4);
+    assert!(
+        stderr(&out).contains(
+            "y9999.jsonl: line 3: time 9999-12-31T23:59:59Z is more than a day after now"
+        ),
+        "{}",
+        stderr(&out)
+    );
+
+    // Back an hour (a wall clock corrected): one session, 07:00:00 to 07:00:04 and
+    // 06:00:05 to 06:00:09; both commands say it started at 06:00:05 and lasted 3,599 s.
+    let sb = Sandbox::new();
+    let cap = sb.path("back.jsonl");
+    let text = format!(
+        "{}{}",
+        steady_capture("2026-11-25T07:00:00Z", 5),
+        steady_capture("2026-11-25T06:00:05Z", 5)
+    );
+    std::fs::write(&cap, text).unwrap();
+    let out = sb.run(&[
+        "live",
+        "--replay",
+        cap.to_str().unwrap(),
+        "--fast",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (row, _) = assert_sessions_and_summary_agree(&sb);
+    assert_eq!(row["start"], "2026-11-25T06:00:05.000Z");
+    assert_eq!(row["duration_s"], 3_599.0);
+}

@@ -25,8 +25,13 @@ fn real(name: &str) -> Vec<u8> {
     std::fs::read(real_path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// The time of every import in these tests (the files are all older).
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()
+}
+
 fn import_real(name: &str) -> ImportedFile {
-    import_bytes(&real(name), name).unwrap_or_else(|e| panic!("{name}: {e}"))
+    import_bytes(&real(name), name, now()).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn the_activity(file: &ImportedFile) -> &ImportedActivity {
@@ -47,9 +52,9 @@ fn assert_well_formed(name: &str, a: &ImportedActivity) {
         a.readings.windows(2).all(|w| w[0].t <= w[1].t),
         "{name}: readings out of time order"
     );
-    assert!(
-        a.start <= a.readings[0].t,
-        "{name}: start after first reading"
+    assert_eq!(
+        a.start, a.readings[0].t,
+        "{name}: an activity starts at its first reading"
     );
     for r in &a.readings {
         assert_eq!(r.source, Source::Import, "{name}");
@@ -137,15 +142,6 @@ const FIT_HR: &[HrStats] = &[
     },
     // The table gives no HR count for the next four: count from the walker too.
     HrStats {
-        file: "antfs-dump.63.fit",
-        count: 685,
-        min: 102,
-        max: 194,
-        sum: 110_956,
-        first: "1990-07-09T07:00:47Z",
-        last: "1990-07-09T07:57:47Z",
-    },
-    HrStats {
         file: "garmin-fenix-5-run.fit",
         count: 21,
         min: 56,
@@ -193,6 +189,22 @@ fn fit_heart_rate_matches_independent_counts() {
         );
         assert_eq!(a.readings[0].t, time(e.first), "{}: first", e.file);
         assert_eq!(a.readings[e.count - 1].t, time(e.last), "{}: last", e.file);
+    }
+}
+
+#[test]
+fn fit_system_times_are_refused_as_such() {
+    // antfs-dump.63.fit (a Forerunner 70): 685 HR records (the walker) whose times are below
+    // 0x10000000 s after the FIT epoch (the walker: 1990-07-09T07:00:47Z to 07:57:47Z), which
+    // the FIT profile defines as seconds since the device was switched on, not dates.
+    let name = "antfs-dump.63.fit";
+    match import_bytes(&real(name), name, now()) {
+        Err(ImportError::NoPlausibleTime { detail }) => assert_eq!(
+            detail,
+            "records 2-686: times (the first 1990-07-09T07:00:47Z) are the watch's seconds \
+             since it was switched on (FIT \"system time\"), not dates: its clock was not set"
+        ),
+        other => panic!("{name}: {other:?}"),
     }
 }
 
@@ -266,7 +278,8 @@ fn multisport_file_is_one_activity() {
     let a = the_activity(&file);
     assert_eq!(a.readings.len(), 24_227);
     assert_eq!(a.sport.as_deref(), Some("multisport"));
-    // Records start before the first session's start_time (08:00:01): the earlier one wins.
+    // Records start before the first session's start_time (08:00:01): the start is the first
+    // reading's time whatever the file's own start fields say.
     assert_eq!(a.start, time("2015-08-29T07:14:44Z"));
 }
 
@@ -293,11 +306,14 @@ fn all_zero_heart_rate_imports_as_readings_of_zero() {
 fn broken_fit_files_give_clear_errors() {
     let name = "activity-unexpected-eof.fit";
     // Header: 12 + 757 data bytes + 2 CRC = 771 bytes expected; the file has 768.
-    assert_eq!(import_bytes(&real(name), name), Err(ImportError::Truncated));
+    assert_eq!(
+        import_bytes(&real(name), name, now()),
+        Err(ImportError::Truncated)
+    );
 
     let name = "activity-settings-corruptheader.fit";
     // A valid 771-byte settings file followed by a chained header reading ".GIT" at byte 771.
-    match import_bytes(&real(name), name) {
+    match import_bytes(&real(name), name, now()) {
         Err(ImportError::Corrupt { detail }) => {
             assert!(
                 detail.contains("header") && detail.contains("771"),
@@ -306,7 +322,10 @@ fn broken_fit_files_give_clear_errors() {
         }
         other => panic!("{name}: {other:?}"),
     }
-    let message = format!("{name}: {}", import_bytes(&real(name), name).unwrap_err());
+    let message = format!(
+        "{name}: {}",
+        import_bytes(&real(name), name, now()).unwrap_err()
+    );
     assert!(!message.contains('\n'));
 }
 
@@ -333,7 +352,7 @@ fn tcx_heart_rate_matches_the_text() {
             "{name}: the scan found {}",
             expected.len()
         );
-        let file = import_bytes(&bytes, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let file = import_bytes(&bytes, name, now()).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(file.format, FileFormat::Tcx);
         let a = the_activity(&file);
         assert_well_formed(name, a);
@@ -343,7 +362,8 @@ fn tcx_heart_rate_matches_the_text() {
         expected.sort_unstable();
         assert_eq!(got, expected, "{name}");
     }
-    // test.tcx: 384 trackpoints, 383 with a heart rate (grep -c), Id 2012-12-26T21:29:53Z.
+    // test.tcx: 384 trackpoints, 383 with a heart rate (grep -c); the first, with a heart rate,
+    // at 2012-12-26T21:29:53Z (line 22).
     let a = import_real("test.tcx");
     assert_eq!(the_activity(&a).readings.len(), 383);
     assert_eq!(the_activity(&a).start, time("2012-12-26T21:29:53Z"));
@@ -352,7 +372,7 @@ fn tcx_heart_rate_matches_the_text() {
 #[test]
 fn tcx_without_heart_rate_is_refused() {
     assert_eq!(
-        import_bytes(&real("no_hr.tcx"), "no_hr.tcx"),
+        import_bytes(&real("no_hr.tcx"), "no_hr.tcx", now()),
         Err(ImportError::NoHeartRate)
     );
 }
@@ -362,21 +382,21 @@ fn foreign_files_are_unknown() {
     let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     png.extend_from_slice(&[7u8; 500]);
     assert_eq!(
-        import_bytes(&png, "photo.png"),
+        import_bytes(&png, "photo.png", now()),
         Err(ImportError::UnknownFormat)
     );
     assert_eq!(
-        import_bytes(&png, "photo.fit"),
+        import_bytes(&png, "photo.fit", now()),
         Err(ImportError::UnknownFormat)
     );
     let text = real("PROVENANCE.md");
     assert_eq!(
-        import_bytes(&text, "PROVENANCE.md"),
+        import_bytes(&text, "PROVENANCE.md", now()),
         Err(ImportError::UnknownFormat)
     );
     // Content decides, not the name.
     assert_eq!(
-        import_bytes(&real("test.tcx"), "test.fit").map(|f| f.format),
+        import_bytes(&real("test.tcx"), "test.fit", now()).map(|f| f.format),
         Ok(FileFormat::Tcx)
     );
 }
@@ -394,7 +414,7 @@ fn real_fit_through_tcx_comes_back_the_same() {
     let file = import_real("activity-small-fenix2-run.fit");
     let a = the_activity(&file);
     let tcx = export_tcx(&meta_of(a), &a.readings);
-    let back = import_bytes(tcx.as_bytes(), "run.tcx").expect("our own TCX imports");
+    let back = import_bytes(tcx.as_bytes(), "run.tcx", now()).expect("our own TCX imports");
     let b = the_activity(&back);
     assert_eq!(b.start, a.start);
     assert_eq!(b.sport, a.sport);
@@ -442,7 +462,8 @@ fn arb_session() -> impl Strategy<Value = (ExportMeta, Vec<Reading>)> {
         prop::option::of(any::<u16>()),
     );
     (
-        0i64..2_000_000_000,
+        // 2000-01-01 to 2026-11-01: times a strap could have recorded.
+        946_684_800i64..1_793_491_200,
         0u32..1000,
         prop::option::of(prop_oneof![
             Just("running".to_string()),
@@ -505,13 +526,14 @@ proptest! {
             .filter(|r| (1..=255).contains(&r.hr))
             .map(|r| (r.t, r.hr))
             .collect();
-        match import_bytes(tcx.as_bytes(), "session.tcx") {
+        match import_bytes(tcx.as_bytes(), "session.tcx", now()) {
             Ok(file) => {
                 prop_assert_eq!(file.activities.len(), 1);
                 let a = &file.activities[0];
                 let got: Vec<(DateTime<Utc>, u16)> = a.readings.iter().map(|r| (r.t, r.hr)).collect();
-                prop_assert_eq!(got, expected);
-                prop_assert_eq!(a.start, meta.start);
+                prop_assert_eq!(&got, &expected);
+                // The one rule: an activity starts at its first reading.
+                prop_assert_eq!(a.start, expected[0].0);
                 let sport = meta.sport.filter(|s| s != "walking");
                 prop_assert_eq!(&a.sport, &sport);
             }
@@ -556,7 +578,7 @@ proptest! {
         bytes in prop::collection::vec(any::<u8>(), 0..2048),
         name in prop_oneof![Just("a.fit"), Just("a.tcx"), Just("a")],
     ) {
-        let _ = import_bytes(&bytes, name);
+        let _ = import_bytes(&bytes, name, now());
     }
 
     #[test]
@@ -569,13 +591,13 @@ proptest! {
         f.extend_from_slice(&data);
         let crc = fit_crc(&f);
         f.extend_from_slice(&crc.to_le_bytes());
-        let _ = import_bytes(&f, "random.fit");
+        let _ = import_bytes(&f, "random.fit", now());
     }
 
     #[test]
     fn arbitrary_text_in_a_tcx_never_panics(body in "[<>/a-zA-Z0-9 =\"&;:.\\-]{0,400}") {
         let doc = format!("<?xml version=\"1.0\"?><TrainingCenterDatabase><Activities><Activity><Lap><Track><Trackpoint><Time>2020-01-01T00:00:00Z</Time>{body}");
-        let _ = import_bytes(doc.as_bytes(), "x.tcx");
+        let _ = import_bytes(doc.as_bytes(), "x.tcx", now());
     }
 
     #[test]
@@ -583,7 +605,8 @@ proptest! {
         for name in ["garmin-fenix-5-run.fit", "activity-large-fenxi2-multisport.fit"] {
             let bytes = real(name);
             let len = (bytes.len() as f64 * cut) as usize;
-            prop_assert_eq!(import_bytes(&bytes[..len], name), Err(ImportError::Truncated));
+            let want = if len == 0 { ImportError::Empty } else { ImportError::Truncated };
+            prop_assert_eq!(import_bytes(&bytes[..len], name, now()), Err(want));
         }
     }
 
@@ -594,7 +617,7 @@ proptest! {
             .find("</TrainingCenterDatabase>")
             .expect("a root end tag");
         let len = (root_end as f64 * cut) as usize;
-        prop_assert!(import_bytes(&bytes[..len], "test.tcx").is_err());
+        prop_assert!(import_bytes(&bytes[..len], "test.tcx", now()).is_err());
     }
 
     #[test]
@@ -612,6 +635,6 @@ proptest! {
         }
         let crc = fit_crc(&f[..data_end]);
         f[data_end..].copy_from_slice(&crc.to_le_bytes());
-        let _ = import_bytes(&f, "mutated.fit");
+        let _ = import_bytes(&f, "mutated.fit", now());
     }
 }

@@ -20,7 +20,8 @@ pub fn run(cli: &Cli, args: &ExportArgs) -> Result<(), AppError> {
     let row = super::summary::find(&db, &args.session)?;
     let readings = db.readings(row.id)?;
     let meta = ExportMeta {
-        start: row.start,
+        // The one rule (crate::timeline): a session starts at its first reading.
+        start: readings.first().map_or(row.start, |r| r.t),
         sport: db.sport(row.id)?,
         laps: db.laps(row.id)?,
     };

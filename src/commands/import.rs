@@ -12,16 +12,24 @@
 //! - A file is recognised by the SHA-256 of its bytes, whatever its name or folder: importing
 //!   it again reports `duplicate` and adds nothing. Deleting a session forgets that its activity
 //!   was imported, so the file can be imported again (only the deleted activities come back).
-//! - A file that cannot be imported (unreadable, foreign, truncated, damaged) gets one line
+//! - A file that cannot be imported (unreadable, empty, foreign, a GPX file named `.tcx`,
+//!   truncated, damaged, no reading at a time a watch could have recorded) gets one line
 //!   `talkzone: PATH: problem` on stderr, the other files are still imported, and the command
 //!   ends with exit code 13. A valid file without any heart rate is reported
 //!   (`talkzone: PATH: no heart-rate data: skipped`) but does not fail the run: nothing is
 //!   wrong with the file, it just has nothing for talkzone.
+//! - Readings refused by the time rules ([`crate::timeline`]: before 2000, in the future,
+//!   stray parts) get a line each run of them, `talkzone: PATH: record 3: ...: skipped`, on
+//!   stderr; the rest of the file is imported. The time of the import (`now`) is read once, here,
+//!   and passed to the importers.
 //! - A problem with the database (not with a file) stops the run at once with its own error:
 //!   every later file would meet it too. What was imported before stays imported.
 //! - Standard output gets one line per imported session and per duplicate file, then a count;
 //!   `--json` prints instead one array with an object per file: `file`, `status` (`imported`,
-//!   `duplicate`, `no_heart_rate`, `failed`), `session_ids`, `error` (the problem, else null).
+//!   `duplicate`, `no_heart_rate`, `failed`), `session_ids`, `error` (the problem, else null),
+//!   `notes` (what was left out of the file, as on stderr).
+//! - Each session's start and length in the report line are the summary's (first to last
+//!   reading), as `talkzone sessions` and `summary` show them.
 //!   A progress bar is drawn on stderr when there is more than one file and stderr is a
 //!   terminal.
 
@@ -57,7 +65,8 @@ struct NewlyImported {
 /// What became of one file.
 #[derive(Debug, Clone)]
 enum Outcome {
-    Imported(Vec<NewlyImported>),
+    /// The sessions made, and the notes on what was left out of the file.
+    Imported(Vec<NewlyImported>, Vec<String>),
     /// Every activity was imported before: these sessions hold them.
     Duplicate(Vec<SessionId>),
     NoHeartRate,
@@ -67,16 +76,23 @@ enum Outcome {
 impl Outcome {
     fn status(&self) -> &'static str {
         match self {
-            Outcome::Imported(_) => "imported",
+            Outcome::Imported(..) => "imported",
             Outcome::Duplicate(_) => "duplicate",
             Outcome::NoHeartRate => "no_heart_rate",
             Outcome::Failed(_) => "failed",
         }
     }
 
+    fn notes(&self) -> &[String] {
+        match self {
+            Outcome::Imported(_, notes) => notes,
+            _ => &[],
+        }
+    }
+
     fn session_ids(&self) -> Vec<SessionId> {
         match self {
-            Outcome::Imported(new) => new.iter().map(|s| s.id).collect(),
+            Outcome::Imported(new, _) => new.iter().map(|s| s.id).collect(),
             Outcome::Duplicate(ids) => ids.clone(),
             Outcome::NoHeartRate | Outcome::Failed(_) => Vec::new(),
         }
@@ -91,8 +107,20 @@ struct ImportPlan {
     now: DateTime<Utc>,
 }
 
+/// Keeps the panic hook quiet about panics that the FIT decoder guard catches (a damaged file
+/// is reported as such, in one line: no backtrace); every other panic is reported as before.
+fn quiet_caught_decoder_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !interop::fit::in_decoder() {
+            previous(info);
+        }
+    }));
+}
+
 /// Import the files and folders named.
 pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), AppError> {
+    quiet_caught_decoder_panics();
     let settings = super::settings(cli)?;
     let mut db = super::open_db(&settings)?;
     let baseline = crate::history::resting_baseline(&db, &settings)?;
@@ -140,6 +168,7 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), AppError> {
                         Outcome::Failed(message) => Some(message.as_str()),
                         _ => None,
                     },
+                    "notes": outcome.notes(),
                 })
             })
             .collect();
@@ -192,7 +221,7 @@ fn import_file(db: &mut Db, plan: &ImportPlan, path: &Path) -> Result<Outcome, A
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let file = match interop::import_bytes(&bytes, &name) {
+    let file = match interop::import_bytes(&bytes, &name, plan.now) {
         Ok(f) => f,
         Err(ImportError::NoHeartRate) => return Ok(Outcome::NoHeartRate),
         Err(e) => return Ok(Outcome::Failed(e.to_string())),
@@ -227,17 +256,16 @@ fn import_file(db: &mut Db, plan: &ImportPlan, path: &Path) -> Result<Outcome, A
             &plan.opts,
             SessionStatus::Complete,
         )?;
-        // As `talkzone sessions` counts it: from the file's start to the last reading.
-        let end = summary.end.unwrap_or(activity.start);
+        // As `talkzone sessions` and `summary` give it: first to last reading.
         imported.push(NewlyImported {
             id,
-            start: activity.start,
-            duration_s: (end - activity.start).num_milliseconds() as f64 / 1000.0,
+            start: summary.start.unwrap_or(activity.start),
+            duration_s: summary.duration_s,
             class: summary.class,
         });
     }
     Ok(match (imported.is_empty(), known.is_empty()) {
-        (false, _) => Outcome::Imported(imported),
+        (false, _) => Outcome::Imported(imported, file.notes),
         (true, false) => Outcome::Duplicate(known.iter().map(|k| k.session).collect()),
         // Every activity was empty: the importers never give one, but it means no heart rate.
         (true, true) => Outcome::NoHeartRate,
@@ -267,8 +295,15 @@ fn report(path: &Path, outcome: &Outcome, json: bool) -> Result<(), AppError> {
     match outcome {
         Outcome::Failed(message) => eprintln!("talkzone: {p}: {message}"),
         Outcome::NoHeartRate => eprintln!("talkzone: {p}: no heart-rate data: skipped"),
-        _ if json => {}
-        Outcome::Imported(sessions) => {
+        _ if json => {
+            for note in outcome.notes() {
+                eprintln!("talkzone: {p}: {note}");
+            }
+        }
+        Outcome::Imported(sessions, notes) => {
+            for note in notes {
+                eprintln!("talkzone: {p}: {note}");
+            }
             let mut text = String::new();
             for s in sessions {
                 text.push_str(&format!(
@@ -298,7 +333,7 @@ fn closing_count(results: &[(PathBuf, Outcome)]) -> String {
     let sessions: usize = results
         .iter()
         .map(|(_, o)| match o {
-            Outcome::Imported(s) => s.len(),
+            Outcome::Imported(s, _) => s.len(),
             _ => 0,
         })
         .sum();
@@ -446,7 +481,10 @@ mod tests {
             class: SessionClass::Light,
         };
         let results = vec![
-            (PathBuf::from("a"), Outcome::Imported(vec![s(1), s(2)])),
+            (
+                PathBuf::from("a"),
+                Outcome::Imported(vec![s(1), s(2)], vec![]),
+            ),
             (PathBuf::from("b"), Outcome::Duplicate(vec![3])),
             (PathBuf::from("c"), Outcome::Failed("x".into())),
         ];

@@ -54,9 +54,9 @@ pub fn source_plan(
     };
     let replayed = match &args.replay {
         Some(path) => {
-            let c = replay::load(path)?;
-            for bad in &c.bad_lines {
-                eprintln!("talkzone: {}: {bad} (skipped)", path.display());
+            let c = replay::load(path, chrono::Utc::now())?;
+            for line in bad_line_report(&path.display().to_string(), &c.bad_lines) {
+                eprintln!("{line}");
             }
             c.events
         }
@@ -84,6 +84,27 @@ pub fn source_plan(
         workout: None,
         capture,
     })
+}
+
+/// At most this many bad capture lines are named one by one; the rest are counted.
+const BAD_LINES_NAMED: usize = 20;
+
+/// The stderr lines naming a capture's bad lines: the first [`BAD_LINES_NAMED`] problems, one
+/// line each, then a count of the other lines.
+fn bad_line_report(path: &str, bad: &[crate::protocol::capture::CaptureLineError]) -> Vec<String> {
+    let mut out: Vec<String> = bad
+        .iter()
+        .take(BAD_LINES_NAMED)
+        .map(|e| format!("talkzone: {path}: {e}"))
+        .collect();
+    let more: usize = bad.iter().skip(BAD_LINES_NAMED).map(|e| e.count).sum();
+    if more > 0 {
+        out.push(format!(
+            "talkzone: {path}: and {more} more line{} that could not be used (skipped)",
+            if more == 1 { "" } else { "s" }
+        ));
+    }
+    out
 }
 
 /// The strap asked for: `--device`, else `[device]`, else the one used last time or the

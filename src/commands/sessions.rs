@@ -1,25 +1,44 @@
 //! `talkzone sessions`: the recorded sessions, newest first.
+//!
+//! A session's start and length follow the one rule of [`crate::timeline`] (start = first
+//! reading, duration = last - first), as `summary` shows them: both come from the stored
+//! summary ([`span`]). The row's own `start` (when recording began: a strap connecting, a
+//! file's own start field) is only the fallback for a session without a summary yet (being
+//! recorded).
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::cli::{Cli, JsonArgs};
 use crate::error::AppError;
 use crate::protocol::capture::format_time;
+use crate::session;
 use crate::store::db::SessionRow;
 use crate::ui::report::{local_when, minutes};
 
-fn duration_s(row: &SessionRow) -> Option<f64> {
-    row.end
-        .map(|end| (end - row.start).num_milliseconds() as f64 / 1000.0)
+/// A session's start, end and duration in seconds, as `summary` gives them: its first and
+/// last reading (the stored summary's), else the row's start and end for a session that has
+/// no summary yet.
+pub fn span(row: &SessionRow) -> (DateTime<Utc>, Option<DateTime<Utc>>, Option<f64>) {
+    if let Some(s) = session::stored_summary(row) {
+        if let (Some(start), Some(end)) = (s.start, s.end) {
+            return (start, Some(end), Some(s.duration_s));
+        }
+    }
+    let duration = row
+        .end
+        .map(|end| (end - row.start).num_milliseconds() as f64 / 1000.0);
+    (row.start, row.end, duration)
 }
 
 /// One session as a JSON object.
 pub fn row_json(row: &SessionRow) -> serde_json::Value {
+    let (start, end, duration_s) = span(row);
     json!({
         "id": row.id,
-        "start": format_time(row.start),
-        "end": row.end.map(format_time),
-        "duration_s": duration_s(row),
+        "start": format_time(start),
+        "end": end.map(format_time),
+        "duration_s": duration_s,
         "status": row.status.as_str(),
         "source": row.source,
         "device": row.device_name.clone().or(row.device_address.clone()),
@@ -50,6 +69,7 @@ pub fn run(cli: &Cli, args: &JsonArgs) -> Result<(), AppError> {
         "ID", "DATE", "DURATION", "CLASS", "AVG HR", "MOD-EQ", "LOAD"
     );
     for r in &rows {
+        let (start, _, duration_s) = span(r);
         let class = match r.status.as_str() {
             "recording" => "recording".to_owned(),
             _ => r.class.clone().unwrap_or_else(|| "-".into()),
@@ -57,8 +77,8 @@ pub fn run(cli: &Cli, args: &JsonArgs) -> Result<(), AppError> {
         out.push_str(&format!(
             "{:>4}  {:<22} {:>10}  {:<9} {:>6}  {:>6}  {:>6}{}\n",
             r.id,
-            local_when(r.start),
-            duration_s(r).map(minutes).unwrap_or_else(|| "-".into()),
+            local_when(start),
+            duration_s.map(minutes).unwrap_or_else(|| "-".into()),
             class,
             r.avg_hr
                 .map(|h| format!("{h:.0}"))

@@ -53,7 +53,9 @@ pub fn run(cli: &Cli, args: &SummaryArgs) -> Result<(), AppError> {
         None => summarise(&readings, &zones, &session::summary_options(&settings)),
     };
     if let Some(path) = &args.plot {
-        let title = format!("Session {} · {}", row.id, ui::report::local_when(row.start));
+        // Start = first reading (crate::timeline), as the text and `sessions` say.
+        let start = summary.start.unwrap_or(row.start);
+        let title = format!("Session {} · {}", row.id, ui::report::local_when(start));
         let svg = ui::plot::session_svg(
             &readings,
             &zones,

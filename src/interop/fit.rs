@@ -17,8 +17,10 @@
 //!   overflows chrono's date arithmetic inside `fitparser` (proved by the unit test
 //!   `fitparser_can_panic_on_a_valid_checksum`), and some of its length arithmetic underflows.
 //!   So the decoding loop runs under [`std::panic::catch_unwind`], and a panic becomes
-//!   [`ImportError::Corrupt`]. (The default panic hook still prints its message on stderr; with
-//!   `panic = "abort"` this guard would not hold.) `fitparser` also prints a line on stderr for
+//!   [`ImportError::Corrupt`]. While it runs, [`in_decoder`] is true on that thread, so a
+//!   panic hook can keep quiet about a panic that is caught here (the `import` command's does:
+//!   the default hook would print a backtrace for a file that is merely damaged). With
+//!   `panic = "abort"` this guard would not hold. `fitparser` also prints a line on stderr for
 //!   a field whose size does not match its type; that is its behaviour, not ours.
 //! - **Heart rate** comes from `record` messages: `heart_rate` with the record's `timestamp`
 //!   (compressed timestamps are resolved by `fitparser`). Records without a heart rate (the
@@ -35,21 +37,44 @@
 //!   HR record (there, 18 s more): those beats go to the last reading, so every RR is kept, in
 //!   order. Each value is kept exactly, in whole milliseconds ([`RrInterval::Millis`]), so
 //!   HRV and DFA alpha1 of an imported session are those of the file's own numbers.
-//! - **One activity per file**, also for multisport files: a FIT activity file is one workout
-//!   (one `activity` message), and its `session` messages are legs of it, including short
-//!   `transition` legs (7 sessions, one of 4 s, in activity-large-fenxi2-multisport.fit). All
-//!   records become one session; the sport is the sessions' sport when they agree (ignoring
-//!   `transition`), `multisport` when they differ, else the `sport` message's; FIT's `generic`
-//!   is "not said" (`None`). The start is the earliest of the sessions' `start_time` and the
-//!   first reading.
+//! - **One activity per activity sequence**, also for multisport files: a FIT activity file is
+//!   one workout (one `activity` message), and its `session` messages are legs of it, including
+//!   short `transition` legs (7 sessions, one of 4 s, in activity-large-fenxi2-multisport.fit).
+//!   But files can hold several: chained FIT files (each its own sequence), or records that go
+//!   on after an `activity` message (a second sequence: the message ends one; written first, as
+//!   in antfs-dump.63.fit, it ends nothing). Each sequence's records then follow the time rules
+//!   of [`crate::timeline`] (refused times, splits at jumps of more than a day and at
+//!   timestamps that restart, stray parts), and each part left is one activity. The sport is the
+//!   sequence's sessions' sport when they agree (ignoring `transition`), `multisport` when they
+//!   differ, else the `sport` message's; FIT's `generic` is "not said" (`None`). The start is
+//!   the first reading. RR intervals go with the part of the record they follow in the file.
+//! - Records are named in messages by their number among the file's `record` messages, from 1.
+//! - A FIT time below 0x10000000 (before 1998-07-03T21:24:16Z) is, by the FIT profile, a device's
+//!   "system time": seconds since it was switched on, not a date (a watch whose clock was never
+//!   set: antfs-dump.63.fit, a Forerunner 70, says 1990-07-09). Such records are refused as
+//!   that, not as "before 2000". (Its `activity` message's `local_timestamp` gives the local
+//!   date, but not the time zone: no UTC time can be had without guessing one.)
 
 use chrono::{DateTime, Duration, Utc};
 use fitparser::de::{DecodeOption, FitObject, FitStreamProcessor};
 use fitparser::profile::MesgNum;
 use fitparser::{FitDataRecord, Value};
 
-use super::{imported_reading, ImportError, ImportedActivity};
+use super::{imported_reading, refusal_notes, time_rules, ImportError, ImportedActivity, Refusal};
 use crate::reading::{Reading, RrInterval};
+use crate::timeline;
+
+/// The FIT epoch, 1989-12-31T00:00:00Z, in Unix seconds.
+const FIT_EPOCH_S: i64 = 631_065_600;
+
+/// FIT times below 0x10000000 s are a device's "system time" (see the module doc): this is
+/// the first FIT date, 1998-07-03T21:24:16Z.
+const FIRST_FIT_DATE_S: i64 = FIT_EPOCH_S + 0x1000_0000;
+
+/// Whether `t` is a FIT system time, not a date.
+fn is_system_time(t: DateTime<Utc>) -> bool {
+    (FIT_EPOCH_S..FIRST_FIT_DATE_S).contains(&t.timestamp())
+}
 
 /// The shortest FIT header (legacy 12-byte form).
 pub(super) const MIN_HEADER_LEN: usize = 12;
@@ -59,14 +84,39 @@ pub(super) fn has_signature(bytes: &[u8]) -> bool {
     bytes.get(8..12) == Some(b".FIT".as_slice())
 }
 
-/// Reads every workout in a FIT file (always one: see the module doc).
-pub(super) fn import(bytes: &[u8]) -> Result<Vec<ImportedActivity>, ImportError> {
+std::thread_local! {
+    static IN_DECODER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside the guarded `fitparser` decoding right now: a panic there is
+/// caught and becomes [`ImportError::Corrupt`] (see the module doc). For panic hooks.
+pub fn in_decoder() -> bool {
+    IN_DECODER.with(std::cell::Cell::get)
+}
+
+/// Runs `f` with [`in_decoder`] true, restoring it after (also when `f` panics).
+fn guarded<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std::thread::Result<T> {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            IN_DECODER.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(IN_DECODER.with(|c| c.replace(true)));
+    std::panic::catch_unwind(f)
+}
+
+/// Reads every workout in a FIT file (see the module doc), with notes on what was refused.
+/// No activity with notes means every reading was refused.
+pub(super) fn import(
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<(Vec<ImportedActivity>, Vec<String>), ImportError> {
     check_framing(bytes)?;
-    let found =
-        std::panic::catch_unwind(|| decode(bytes)).map_err(|_| ImportError::Corrupt {
-            detail: "the FIT decoder failed on a malformed message".into(),
-        })??;
-    Ok(vec![found.into_activity()?])
+    let found = guarded(|| decode(bytes)).map_err(|_| ImportError::Corrupt {
+        detail: "the FIT decoder failed on a malformed message".into(),
+    })??;
+    found.into_activities(now)
 }
 
 /// Checks every (chained) FIT header, length and checksum; see the module doc.
@@ -138,14 +188,26 @@ fn crc16(mut crc: u16, bytes: &[u8]) -> u16 {
 /// What the decoding pass keeps from the messages.
 #[derive(Default)]
 struct Found {
-    /// `record` messages with a heart rate and a time, in file order.
-    records: Vec<(DateTime<Utc>, u16)>,
+    /// The activity sequences, in file order (see the module doc).
+    sequences: Vec<Sequence>,
     /// Whether any `record` carried a heart rate (with or without a time).
     any_heart_rate: bool,
-    /// Every valid RR interval of the `hrv` messages, in whole milliseconds, in file order.
-    rr_ms: Vec<u16>,
-    /// `session` messages' start times.
-    session_starts: Vec<DateTime<Utc>>,
+    /// Whether any `record` carried a heart rate and a time.
+    any_timed: bool,
+    /// `record` messages so far (their numbers in messages).
+    records_seen: usize,
+    /// An `activity` message came since the current sequence's last record.
+    activity_ended: bool,
+}
+
+/// One activity sequence: its records and what else belongs to it.
+#[derive(Default)]
+struct Sequence {
+    /// `record` messages with a heart rate and a time: (record number, time, HR), file order.
+    records: Vec<(usize, DateTime<Utc>, u16)>,
+    /// Every valid RR interval of the `hrv` messages, in whole milliseconds, in file order,
+    /// with the number of the last `record` before it (0: none).
+    rr_ms: Vec<(usize, u16)>,
     /// `session` messages' sports, in order, as `fitparser` names them.
     session_sports: Vec<String>,
     /// The `sport` message's sport, if any.
@@ -159,15 +221,19 @@ fn decode(bytes: &[u8]) -> Result<Found, ImportError> {
     processor.add_option(DecodeOption::SkipHeaderCrcValidation);
     processor.add_option(DecodeOption::SkipDataCrcValidation);
     let corrupt = |e: fitparser::Error| ImportError::Corrupt {
-        detail: format!("FIT decoding failed: {e}"),
+        detail: super::one_line(&format!("FIT decoding failed: {e}")),
     };
     let mut found = Found::default();
+    found.sequences.push(Sequence::default());
     let mut input = bytes;
     while !input.is_empty() {
         let (rest, object) = processor.deserialize_next(input).map_err(corrupt)?;
         match object {
             // End of one (possibly chained) file: the next starts afresh.
-            FitObject::Crc(_) => processor.reset(),
+            FitObject::Crc(_) => {
+                processor.reset();
+                found.next_sequence();
+            }
             FitObject::DataMessage(message) => {
                 let record = processor.decode_message(message).map_err(corrupt)?;
                 found.take(&record);
@@ -180,9 +246,27 @@ fn decode(bytes: &[u8]) -> Result<Found, ImportError> {
 }
 
 impl Found {
+    /// The current sequence (there is always one).
+    fn current(&mut self) -> &mut Sequence {
+        if self.sequences.is_empty() {
+            self.sequences.push(Sequence::default());
+        }
+        let last = self.sequences.len() - 1;
+        &mut self.sequences[last]
+    }
+
+    /// Starts a new sequence, unless the current one has no record yet.
+    fn next_sequence(&mut self) {
+        self.activity_ended = false;
+        if !self.current().records.is_empty() {
+            self.sequences.push(Sequence::default());
+        }
+    }
+
     fn take(&mut self, record: &FitDataRecord) {
         match record.kind() {
             MesgNum::Record => {
+                self.records_seen += 1;
                 let mut t = None;
                 let mut hr = None;
                 for field in record.fields() {
@@ -195,33 +279,41 @@ impl Found {
                 if let Some(hr) = hr {
                     self.any_heart_rate = true;
                     if let Some(t) = t {
-                        self.records.push((t, hr));
+                        self.any_timed = true;
+                        if self.activity_ended {
+                            self.next_sequence();
+                        }
+                        let n = self.records_seen;
+                        self.current().records.push((n, t, hr));
                     }
                 }
             }
+            MesgNum::Activity => self.activity_ended = true,
             MesgNum::Hrv => {
+                let after = self.records_seen;
+                let sequence = self.current();
                 for field in record.fields().iter().filter(|f| f.name() == "time") {
                     match field.value() {
-                        Value::Array(values) => {
-                            self.rr_ms.extend(values.iter().filter_map(rr_ms_of));
-                        }
-                        single => self.rr_ms.extend(rr_ms_of(single)),
+                        Value::Array(values) => sequence
+                            .rr_ms
+                            .extend(values.iter().filter_map(rr_ms_of).map(|ms| (after, ms))),
+                        single => sequence
+                            .rr_ms
+                            .extend(rr_ms_of(single).map(|ms| (after, ms))),
                     }
                 }
             }
             MesgNum::Session => {
                 for field in record.fields() {
-                    match (field.name(), field.value()) {
-                        ("start_time", v) => self.session_starts.extend(as_time(v)),
-                        ("sport", Value::String(s)) => self.session_sports.push(s.clone()),
-                        _ => {}
+                    if let ("sport", Value::String(s)) = (field.name(), field.value()) {
+                        self.current().session_sports.push(s.clone());
                     }
                 }
             }
             MesgNum::Sport => {
                 for field in record.fields() {
                     if let ("sport", Value::String(s)) = (field.name(), field.value()) {
-                        self.sport_message = Some(s.clone());
+                        self.current().sport_message = Some(s.clone());
                     }
                 }
             }
@@ -229,38 +321,68 @@ impl Found {
         }
     }
 
-    fn into_activity(self) -> Result<ImportedActivity, ImportError> {
+    fn into_activities(
+        self,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<ImportedActivity>, Vec<String>), ImportError> {
         if !self.any_heart_rate {
             return Err(ImportError::NoHeartRate);
         }
-        if self.records.is_empty() {
+        if !self.any_timed {
             return Err(ImportError::Corrupt {
                 detail: "the heart-rate records carry no timestamps".into(),
             });
         }
-        let sport = self.sport();
-        let mut readings: Vec<Reading> = self
-            .records
-            .iter()
-            .map(|&(t, hr)| imported_reading(t, hr))
-            .collect();
-        readings.sort_by_key(|r| r.t);
-        attach_rr(&mut readings, &self.rr_ms);
-        let first = readings.first().map(|r| r.t);
-        let start = self
-            .session_starts
-            .iter()
-            .copied()
-            .chain(first)
-            .min()
-            .ok_or(ImportError::NoHeartRate)?;
-        Ok(ImportedActivity {
-            sport,
-            start,
-            readings,
-        })
+        let mut activities = Vec::new();
+        let mut refused = Vec::new();
+        for sequence in self.sequences {
+            let sport = sequence.sport();
+            let mut readings = Vec::with_capacity(sequence.records.len());
+            for &(n, t, hr) in &sequence.records {
+                if is_system_time(t) {
+                    refused.push((n, Refusal::SystemTime(t)));
+                } else {
+                    readings.push((n, imported_reading(t, hr)));
+                }
+            }
+            let parts = time_rules(readings, now, &mut refused);
+            // Each RR goes to the part holding the last kept record before it (the first part
+            // when none is before it).
+            let mut rr_of_part: Vec<Vec<u16>> = vec![Vec::new(); parts.len()];
+            let mut owner: Vec<(usize, usize)> = parts
+                .iter()
+                .enumerate()
+                .flat_map(|(p, readings)| readings.iter().map(move |(n, _)| (*n, p)))
+                .collect();
+            owner.sort_unstable();
+            for &(after, ms) in &sequence.rr_ms {
+                let i = owner.partition_point(|&(n, _)| n <= after);
+                let part = if i == 0 { 0 } else { owner[i - 1].1 };
+                if let Some(rr) = rr_of_part.get_mut(part) {
+                    rr.push(ms);
+                }
+            }
+            for (part, rr_ms) in parts.into_iter().zip(rr_of_part) {
+                let mut readings: Vec<Reading> = part.into_iter().map(|(_, r)| r).collect();
+                attach_rr(&mut readings, &rr_ms);
+                let Some(start) = readings.first().map(|r| r.t) else {
+                    continue;
+                };
+                activities.push(ImportedActivity {
+                    sport: sport.clone(),
+                    start,
+                    readings,
+                });
+            }
+        }
+        let notes = refusal_notes(refused, now, |first, last, count| {
+            timeline::places("record", first, last, count)
+        });
+        Ok((activities, notes))
     }
+}
 
+impl Sequence {
     /// The workout's sport (see the module doc).
     fn sport(&self) -> Option<String> {
         let mut legs: Vec<&str> = Vec::new();
@@ -329,6 +451,10 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()
+    }
+
     /// A minimal FIT file: 14-byte header with checksum, `data`, file checksum.
     fn fit_file(data: &[u8]) -> Vec<u8> {
         let mut f = vec![14u8, 0x10];
@@ -362,8 +488,9 @@ mod tests {
             data.extend_from_slice(&(1_000_000_000 + i).to_le_bytes());
             data.push(hr);
         }
-        let acts = import(&fit_file(&data)).unwrap();
+        let (acts, notes) = import(&fit_file(&data), now()).unwrap();
         assert_eq!(acts.len(), 1);
+        assert!(notes.is_empty());
         let hrs: Vec<u16> = acts[0].readings.iter().map(|r| r.hr).collect();
         // 0xFF is FIT's "invalid": skipped; 0 is kept.
         assert_eq!(hrs, [60, 0, 61]);
@@ -385,7 +512,12 @@ mod tests {
         let file = fit_file(&data);
         let raw = std::panic::catch_unwind(|| fitparser::from_bytes(&file));
         assert!(raw.is_err(), "fitparser no longer panics here: {raw:?}");
-        assert!(matches!(import(&file), Err(ImportError::Corrupt { .. })));
+        assert!(!in_decoder());
+        assert!(matches!(
+            import(&file, now()),
+            Err(ImportError::Corrupt { .. })
+        ));
+        assert!(!in_decoder(), "reset after a caught panic");
     }
 
     #[test]
@@ -443,10 +575,10 @@ mod tests {
     #[test]
     fn sport_rules() {
         let f = |sessions: &[&str], msg: Option<&str>| {
-            Found {
+            Sequence {
                 session_sports: sessions.iter().map(|s| s.to_string()).collect(),
                 sport_message: msg.map(str::to_string),
-                ..Found::default()
+                ..Sequence::default()
             }
             .sport()
         };

@@ -11,15 +11,28 @@
 //!   without a heart rate (GPS-only points, or our own export of an HR-0 reading) are skipped;
 //!   an activity without any heart rate is left out; a file with none is
 //!   [`ImportError::NoHeartRate`]. Trackpoints of `Courses` (outside any activity) are ignored.
+//! - The root element must be `TrainingCenterDatabase`: any other XML is
+//!   [`ImportError::NotTcx`], naming it (`a GPX file` for `<gpx>`, the usual mix-up).
 //! - Malformed XML is [`ImportError::Corrupt`] with its line and column; a document that stops
 //!   with elements still open (or before its first element) is [`ImportError::Truncated`]. A
 //!   `Time` or heart rate that does not parse is also `Corrupt`, with its line: it is the data
-//!   itself that is damaged.
-//! - Times are `xsd:dateTime`: an offset is honoured, a time without one is taken as UTC (what
-//!   Garmin writes). Heart rates may be written as decimals (`72.0`): rounded.
+//!   itself that is damaged. The message says what is wrong with it: a heart rate that is
+//!   empty, negative (`-5`), out of range (`65536`: beyond what talkzone stores, 0-65535; the
+//!   plausible range is the summary's business) or not a number.
+//! - References: character references (`&#49;`) and the five predefined entities (`&lt;`...)
+//!   are read. Other entities (declared in a DTD) are never expanded (no entity expansion,
+//!   so no "billion laughs"); one inside a time or heart rate is named as the problem, and so
+//!   is a character reference to no character (`&#xFFFFFF;`). Elsewhere (notes, names) they
+//!   are dropped.
+//! - Times are `xsd:dateTime`: an offset is honoured (normalised to UTC), a time without one is
+//!   taken as UTC (what Garmin writes). Heart rates may be written as decimals (`72.0`):
+//!   rounded.
+//! - Each activity's trackpoints, in file order, follow the time rules of [`crate::timeline`]
+//!   (refused times, splits, strays), named by line; each part left is one activity.
 //! - Sport: `Running` -> `running`, `Biking` -> `cycling` (FIT's words, as the FIT importer
-//!   gives), `Other` -> `None`. The start is the activity's `Id` (a time), else its first lap's
-//!   `StartTime`, else its first reading.
+//!   gives), `Other` -> `None`. The start is the first reading (an activity's `Id` and a lap's
+//!   `StartTime` are not used: they may disagree with the trackpoints, e.g. a lap start in `Z`
+//!   and trackpoints in `+14:00`).
 //!
 //! Export decisions:
 //! - Schema order of a lap: `TotalTimeSeconds`, `DistanceMeters` (0: talkzone has no
@@ -40,9 +53,12 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::{imported_reading, ExportMeta, ImportError, ImportedActivity};
+use super::{
+    imported_reading, refusal_notes, time_rules, ExportMeta, ImportError, ImportedActivity,
+};
 use crate::protocol::capture::format_time;
 use crate::reading::Reading;
+use crate::timeline;
 
 /// The TCX v2 namespace.
 pub const NAMESPACE: &str = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2";
@@ -68,6 +84,40 @@ pub(super) fn looks_like_tcx(bytes: &[u8]) -> bool {
             .any(|w| w == b"TrainingCenterDatabase")
 }
 
+/// The local name of the document's root element, if the bytes start like XML and one is
+/// found in the first [`SNIFF_LEN`] bytes (for telling a GPX file from a foreign one).
+pub(super) fn root_name(bytes: &[u8]) -> Option<String> {
+    if !starts_like_xml(bytes) {
+        return None;
+    }
+    let head = &bytes[..bytes.len().min(SNIFF_LEN)];
+    let mut reader = Reader::from_reader(head);
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf).ok()? {
+            Event::Start(e) | Event::Empty(e) => {
+                return Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned())
+            }
+            Event::Eof => return None,
+            _ => buf.clear(),
+        }
+    }
+}
+
+/// What a root element other than `TrainingCenterDatabase` says the file is.
+fn not_tcx(root: &[u8]) -> ImportError {
+    let what = match root {
+        b"gpx" => "a GPX file".to_owned(),
+        b"kml" => "a KML file".to_owned(),
+        b"html" => "an HTML page".to_owned(),
+        other => format!(
+            "an XML document whose root element is <{}>",
+            super::one_line(&String::from_utf8_lossy(other))
+        ),
+    };
+    ImportError::NotTcx { what }
+}
+
 fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
@@ -76,8 +126,6 @@ fn strip_bom(bytes: &[u8]) -> &[u8] {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tag {
     Activity,
-    Id,
-    Lap,
     Trackpoint,
     Time,
     HeartRateBpm,
@@ -89,8 +137,6 @@ impl Tag {
     fn of(local_name: &[u8]) -> Tag {
         match local_name {
             b"Activity" => Tag::Activity,
-            b"Id" => Tag::Id,
-            b"Lap" => Tag::Lap,
             b"Trackpoint" => Tag::Trackpoint,
             b"Time" => Tag::Time,
             b"HeartRateBpm" => Tag::HeartRateBpm,
@@ -103,44 +149,56 @@ impl Tag {
 /// An activity being read.
 struct ActivityDraft {
     sport: Option<String>,
-    id: Option<DateTime<Utc>>,
-    first_lap: Option<DateTime<Utc>>,
-    readings: Vec<Reading>,
+    /// Readings in file order, each with the byte offset of its time.
+    readings: Vec<(usize, Reading)>,
 }
 
 /// A trackpoint being read.
 #[derive(Default)]
 struct PointDraft {
-    time: Option<DateTime<Utc>>,
+    /// Its time, and the byte offset where it was read.
+    time: Option<(usize, DateTime<Utc>)>,
     hr: Option<u16>,
 }
 
 /// The streaming reader's state.
 struct Parse<'a> {
     text: &'a str,
+    now: DateTime<Utc>,
     open: Vec<Tag>,
     /// Whether any element was seen (a document without one is cut short).
     any_element: bool,
     chars: String,
+    /// A reference in `chars`' text that could not be read (`&name;` not expanded, or a bad
+    /// character reference): what to say if that text is a value we need.
+    bad_reference: Option<String>,
     activity: Option<ActivityDraft>,
     point: Option<PointDraft>,
     done: Vec<ImportedActivity>,
+    /// Readings refused by the time rules, by byte offset.
+    refused: Vec<(usize, super::Refusal)>,
 }
 
-/// Reads every activity with heart rate in a TCX document.
-pub(super) fn import(bytes: &[u8]) -> Result<Vec<ImportedActivity>, ImportError> {
+/// Reads every activity with heart rate in a TCX document, with notes on what was refused.
+pub(super) fn import(
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<(Vec<ImportedActivity>, Vec<String>), ImportError> {
     let text = std::str::from_utf8(strip_bom(bytes)).map_err(|e| ImportError::Corrupt {
         detail: format!("not UTF-8 text (byte {})", e.valid_up_to()),
     })?;
     let mut reader = Reader::from_str(text);
     let mut parse = Parse {
         text,
+        now,
         open: Vec::new(),
         any_element: false,
         chars: String::new(),
+        bad_reference: None,
         activity: None,
         point: None,
         done: Vec::new(),
+        refused: Vec::new(),
     };
     loop {
         let event = reader.read_event().map_err(|e| {
@@ -170,8 +228,24 @@ pub(super) fn import(bytes: &[u8]) -> Result<Vec<ImportedActivity>, ImportError>
                 parse.chars.push_str(&s);
             }
             Event::GeneralRef(r) => {
-                if let Ok(Some(c)) = r.resolve_char_ref() {
-                    parse.chars.push(c);
+                let name = String::from_utf8_lossy(&r).into_owned();
+                if r.is_char_ref() {
+                    match r.resolve_char_ref() {
+                        Ok(Some(c)) => parse.chars.push(c),
+                        _ => {
+                            parse.bad_reference.get_or_insert(format!(
+                                "has a character reference that is not a character: &{name};"
+                            ));
+                        }
+                    }
+                } else if let Some(s) = quick_xml::escape::resolve_predefined_entity(&name) {
+                    parse.chars.push_str(s);
+                } else {
+                    parse.bad_reference.get_or_insert(format!(
+                        "uses the entity &{name};, which talkzone does not expand (a TCX file \
+                         needs none: only character references like &#49; and the five XML \
+                         entities like &lt; are read)"
+                    ));
                 }
             }
             Event::Eof => break,
@@ -181,39 +255,44 @@ pub(super) fn import(bytes: &[u8]) -> Result<Vec<ImportedActivity>, ImportError>
     if !parse.open.is_empty() || !parse.any_element {
         return Err(ImportError::Truncated);
     }
-    if parse.done.is_empty() {
+    let notes = parse.notes();
+    if parse.done.is_empty() && notes.is_empty() {
         return Err(ImportError::NoHeartRate);
     }
-    Ok(parse.done)
+    Ok((parse.done, notes))
 }
 
 impl Parse<'_> {
     fn start(&mut self, tag: Tag, e: &BytesStart<'_>, at: usize) -> Result<(), ImportError> {
+        if !self.any_element && e.local_name().as_ref() != b"TrainingCenterDatabase" {
+            return Err(not_tcx(e.local_name().as_ref()));
+        }
         self.any_element = true;
         self.chars.clear();
+        self.bad_reference = None;
         match tag {
             Tag::Activity => {
                 self.finish_activity();
                 let sport = self.attribute(e, "Sport", at)?;
                 self.activity = Some(ActivityDraft {
                     sport: sport.and_then(|s| sport_from_tcx(&s)),
-                    id: None,
-                    first_lap: None,
                     readings: Vec::new(),
                 });
-            }
-            Tag::Lap => {
-                let start = self
-                    .attribute(e, "StartTime", at)?
-                    .and_then(|s| parse_time(&s));
-                if let Some(a) = self.activity.as_mut() {
-                    a.first_lap = a.first_lap.or(start);
-                }
             }
             Tag::Trackpoint => self.point = Some(PointDraft::default()),
             _ => {}
         }
         Ok(())
+    }
+
+    /// The text of the element just ended, or an error if a reference in it could not be read
+    /// (`what` names the value: "heart rate").
+    fn value_text(&mut self, at: usize, what: &str) -> Result<String, ImportError> {
+        let chars = std::mem::take(&mut self.chars);
+        match self.bad_reference.take() {
+            Some(problem) => Err(self.corrupt(at, &format!("{what} {problem}"))),
+            None => Ok(chars.trim().to_owned()),
+        }
     }
 
     fn end(&mut self, at: usize) -> Result<(), ImportError> {
@@ -222,62 +301,79 @@ impl Parse<'_> {
         };
         let parent = self.open.last().copied();
         let grandparent = self.open.len().checked_sub(2).map(|i| self.open[i]);
-        let chars = std::mem::take(&mut self.chars);
-        let value = chars.trim();
         match (tag, parent, grandparent) {
             (Tag::Time, Some(Tag::Trackpoint), _) => {
-                let t = parse_time(value).ok_or_else(|| {
+                let value = self.value_text(at, "trackpoint time")?;
+                let t = parse_time(&value).ok_or_else(|| {
                     self.corrupt(at, &format!("trackpoint time {value:?} is not a date-time"))
                 })?;
                 if let Some(p) = self.point.as_mut() {
-                    p.time = Some(t);
+                    p.time = Some((at, t));
                 }
             }
             (Tag::Value, Some(Tag::HeartRateBpm), Some(Tag::Trackpoint)) => {
-                let hr = parse_hr(value).ok_or_else(|| {
-                    self.corrupt(at, &format!("heart rate {value:?} is not a number"))
-                })?;
+                let value = self.value_text(at, "heart rate")?;
+                let hr = parse_hr(&value).map_err(|problem| self.corrupt(at, &problem))?;
                 if let Some(p) = self.point.as_mut() {
                     p.hr = Some(hr);
-                }
-            }
-            (Tag::Id, Some(Tag::Activity), _) => {
-                if let Some(a) = self.activity.as_mut() {
-                    a.id = parse_time(value);
                 }
             }
             (Tag::Trackpoint, _, _) => {
                 if let (
                     Some(PointDraft {
-                        time: Some(t),
+                        time: Some((at, t)),
                         hr: Some(hr),
                     }),
                     Some(a),
                 ) = (self.point.take(), self.activity.as_mut())
                 {
-                    a.readings.push(imported_reading(t, hr));
+                    a.readings.push((at, imported_reading(t, hr)));
                 }
             }
             (Tag::Activity, _, _) => self.finish_activity(),
             _ => {}
         }
+        self.chars.clear();
+        self.bad_reference = None;
         Ok(())
     }
 
     fn finish_activity(&mut self) {
-        let Some(mut a) = self.activity.take() else {
+        let Some(a) = self.activity.take() else {
             return;
         };
-        if a.readings.is_empty() {
-            return;
+        for part in time_rules(a.readings, self.now, &mut self.refused) {
+            let readings: Vec<Reading> = part.into_iter().map(|(_, r)| r).collect();
+            let Some(start) = readings.first().map(|r| r.t) else {
+                continue;
+            };
+            self.done.push(ImportedActivity {
+                sport: a.sport.clone(),
+                start,
+                readings,
+            });
         }
-        a.readings.sort_by_key(|r| r.t);
-        let start = a.id.or(a.first_lap).unwrap_or(a.readings[0].t);
-        self.done.push(ImportedActivity {
-            sport: a.sport,
-            start,
-            readings: a.readings,
-        });
+    }
+
+    /// The time rules' refusals as notes naming lines.
+    fn notes(&mut self) -> Vec<String> {
+        if self.refused.is_empty() {
+            return Vec::new();
+        }
+        let newlines: Vec<usize> = self
+            .text
+            .bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| i)
+            .collect();
+        let line = |at: usize| newlines.partition_point(|&nl| nl < at) + 1;
+        let refused = std::mem::take(&mut self.refused);
+        // Count lines, not readings, when several are on one line.
+        refusal_notes(refused, self.now, |first, last, count| {
+            let (a, b) = (line(first), line(last));
+            timeline::places("line", a, b, if a == b { 1 } else { count })
+        })
     }
 
     fn attribute(
@@ -298,11 +394,12 @@ impl Parse<'_> {
         }
     }
 
-    /// A `Corrupt` error naming the line and column of byte `at`.
+    /// A `Corrupt` error naming the line and column of byte `at`. `what` may quote the file
+    /// (quick-xml's messages do, line ends included): it is made one line.
     fn corrupt(&self, at: usize, what: &str) -> ImportError {
         let (line, column) = line_column(self.text, at);
         ImportError::Corrupt {
-            detail: format!("line {line}, column {column}: {what}"),
+            detail: format!("line {line}, column {column}: {}", super::one_line(what)),
         }
     }
 }
@@ -331,13 +428,29 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         })
 }
 
-/// A heart rate in bpm: an integer, or a decimal rounded.
-fn parse_hr(s: &str) -> Option<u16> {
-    s.parse::<u16>().ok().or_else(|| {
-        let f: f64 = s.parse().ok()?;
-        let r = f.round();
-        (r.is_finite() && (0.0..=f64::from(u16::MAX)).contains(&r)).then_some(r as u16)
-    })
+/// A heart rate in bpm: an integer, or a decimal rounded; else what is wrong with it.
+fn parse_hr(s: &str) -> Result<u16, String> {
+    if let Ok(hr) = s.parse::<u16>() {
+        return Ok(hr);
+    }
+    if s.is_empty() {
+        return Err("heart rate is empty".into());
+    }
+    // (An overflowing `1e400` is infinite: out of range, not "not a number".)
+    let Some(f) = s.parse::<f64>().ok().filter(|f| !f.is_nan()) else {
+        return Err(format!("heart rate {s:?} is not a number"));
+    };
+    let r = f.round();
+    if r < 0.0 {
+        Err(format!("heart rate {s} is negative"))
+    } else if r > f64::from(u16::MAX) {
+        Err(format!(
+            "heart rate {s} is out of range (0 to {})",
+            u16::MAX
+        ))
+    } else {
+        Ok(r as u16)
+    }
 }
 
 /// TCX `Sport` to talkzone/FIT words.
@@ -442,8 +555,13 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    /// `s` seconds after 2026-11-01T00:00:00Z.
     fn t(s: i64, ms: u32) -> DateTime<Utc> {
-        Utc.timestamp_opt(s, ms * 1_000_000).unwrap()
+        Utc.timestamp_opt(1793491200 + s, ms * 1_000_000).unwrap()
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()
     }
 
     fn doc(body: &str) -> String {
@@ -459,12 +577,14 @@ mod tests {
             <tc:Trackpoint><tc:Time>2020-01-01T09:00:01</tc:Time><tc:HeartRateBpm><tc:Value> 72.4 </tc:Value></tc:HeartRateBpm></tc:Trackpoint>\
             <tc:Trackpoint><tc:Time>2020-01-01T09:00:02Z</tc:Time></tc:Trackpoint>\
             </tc:Track></tc:Lap></tc:Activity></tc:Activities></tc:TrainingCenterDatabase>";
-        let acts = import(x.as_bytes()).unwrap();
+        let (acts, notes) = import(x.as_bytes(), now()).unwrap();
         assert_eq!(acts.len(), 1);
+        assert!(notes.is_empty());
         assert_eq!(acts[0].sport.as_deref(), Some("cycling"));
+        // The first reading, not the Id (09:00:00Z): one rule, start = first reading.
         assert_eq!(
             acts[0].start,
-            Utc.with_ymd_and_hms(2020, 1, 1, 9, 0, 0).unwrap()
+            Utc.with_ymd_and_hms(2020, 1, 1, 9, 0, 1).unwrap()
         );
         assert_eq!(acts[0].readings.len(), 1);
         assert_eq!(acts[0].readings[0].hr, 72);
@@ -477,25 +597,144 @@ mod tests {
     #[test]
     fn errors_name_the_line() {
         let x = doc("<Activity Sport=\"Running\">\n<Lap><Track><Trackpoint><Time>2020-01-01T00:00:00Z</Time>\n<HeartRateBpm><Value>x</Value></HeartRateBpm></Trackpoint></Track></Lap></Activity>");
-        let e = import(x.as_bytes()).unwrap_err();
+        let e = import(x.as_bytes(), now()).unwrap_err();
         assert!(
             matches!(&e, ImportError::Corrupt { detail } if detail.contains("line 4")),
             "{e}"
         );
         let bad = doc("<Activity></Lap>");
-        let e = import(bad.as_bytes()).unwrap_err();
+        let e = import(bad.as_bytes(), now()).unwrap_err();
         assert!(
             matches!(&e, ImportError::Corrupt { detail } if detail.contains("line 2")),
             "{e}"
         );
         let open = "<?xml version=\"1.0\"?><TrainingCenterDatabase><Activities><Activity>";
-        assert_eq!(import(open.as_bytes()), Err(ImportError::Truncated));
+        assert_eq!(import(open.as_bytes(), now()), Err(ImportError::Truncated));
         assert_eq!(
-            import(b"<?xml version=\"1.0\"?>"),
+            import(b"<?xml version=\"1.0\"?>", now()),
             Err(ImportError::Truncated)
         );
-        assert_eq!(import(b""), Err(ImportError::Truncated));
-        assert_eq!(import(doc("").as_bytes()), Err(ImportError::NoHeartRate));
+        assert_eq!(import(b"", now()), Err(ImportError::Truncated));
+        assert_eq!(
+            import(doc("").as_bytes(), now()),
+            Err(ImportError::NoHeartRate)
+        );
+    }
+
+    /// A trackpoint line at `t` with heart rate `hr`.
+    fn point(t: &str, hr: &str) -> String {
+        format!(
+            "<Trackpoint><Time>{t}</Time><HeartRateBpm><Value>{hr}</Value></HeartRateBpm></Trackpoint>\n"
+        )
+    }
+
+    fn activity(points: &str) -> String {
+        doc(&format!(
+            "<Activity Sport=\"Running\"><Lap StartTime=\"2026-11-10T07:00:00Z\"><Track>\n{points}</Track></Lap></Activity>"
+        ))
+    }
+
+    #[test]
+    fn other_xml_is_named_for_what_it_is() {
+        // Before: a GPX file named .tcx was "no heart-rate data: skipped" (exit 0).
+        let gpx = "<?xml version=\"1.0\"?>\n<gpx version=\"1.1\"><trk/></gpx>";
+        assert_eq!(
+            import(gpx.as_bytes(), now()),
+            Err(ImportError::NotTcx {
+                what: "a GPX file".into()
+            })
+        );
+        assert_eq!(root_name(gpx.as_bytes()).as_deref(), Some("gpx"));
+        let other = "<catalog><item/></catalog>";
+        assert_eq!(
+            import(other.as_bytes(), now()).map_err(|e| e.to_string()),
+            Err(
+                "an XML document whose root element is <catalog>, not TCX: talkzone imports \
+                 FIT and TCX files (export the workout as one)"
+                    .into()
+            )
+        );
+        assert_eq!(root_name(b"hello"), None);
+    }
+
+    #[test]
+    fn references_in_values_are_read_or_named() {
+        let x = activity(&point("2026-11-10T07:00:00Z", "1&#x34;&#48;"));
+        let (acts, _) = import(x.as_bytes(), now()).unwrap();
+        assert_eq!(acts[0].readings[0].hr, 140, "character references are read");
+        let x = activity(&point("2026-11-10T07:00:00Z", "&#x31;&#x32;&#x30;&#32;"));
+        assert_eq!(
+            import(x.as_bytes(), now()).unwrap().0[0].readings[0].hr,
+            120
+        );
+        // Before: each of these ended as `heart rate "" is not a number` (or "10" silently).
+        let entity = format!(
+            "<!DOCTYPE x [<!ENTITY hr \"150\">]>{}",
+            activity(&point("2026-11-10T07:00:00Z", "&hr;"))
+        );
+        let e = import(entity.as_bytes(), now()).unwrap_err().to_string();
+        assert!(
+            e.contains("heart rate uses the entity &hr;, which talkzone does not expand"),
+            "{e}"
+        );
+        let bad = activity(&point("2026-11-10T07:00:00Z", "1&#xFFFFFF;0"));
+        let e = import(bad.as_bytes(), now()).unwrap_err().to_string();
+        assert!(
+            e.contains("heart rate has a character reference that is not a character: &#xFFFFFF;"),
+            "{e}"
+        );
+        let time = activity(&point("2026-11-10T07:00:00&lt;", "120"));
+        let e = import(time.as_bytes(), now()).unwrap_err().to_string();
+        assert!(
+            e.contains("trackpoint time \"2026-11-10T07:00:00<\" is not a date-time"),
+            "{e}"
+        );
+        // Elsewhere, an unknown entity is dropped: it is not a value talkzone reads.
+        let notes = activity(&format!(
+            "<Notes>&what;</Notes>{}",
+            point("2026-11-10T07:00:00Z", "120")
+        ));
+        assert_eq!(import(notes.as_bytes(), now()).unwrap().0.len(), 1);
+    }
+
+    #[test]
+    fn trackpoint_times_follow_the_time_rules_by_line() {
+        let mut points = String::new();
+        for s in 0..10 {
+            points.push_str(&point(&format!("2026-11-10T07:00:{s:02}+14:00"), "120"));
+        }
+        points.push_str(&point("2027-01-01T00:00:00Z", "120"));
+        points.push_str(&point("1999-12-31T23:59:59Z", "120"));
+        let x = activity(&points);
+        let (acts, notes) = import(x.as_bytes(), now()).unwrap();
+        assert_eq!(acts.len(), 1);
+        // +14:00 normalised: 07:00 at +14 is 17:00 the day before, in UTC.
+        assert_eq!(
+            acts[0].start,
+            Utc.with_ymd_and_hms(2026, 11, 9, 17, 0, 0).unwrap()
+        );
+        assert_eq!(acts[0].readings.len(), 10);
+        // Lines: 1 the declaration, 2 the root down to <Track>, 3-12 the ten points, 13, 14.
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(
+            notes[0].starts_with("line 13: time 2027-01-01T00:00:00Z is more than a day after now"),
+            "{notes:?}"
+        );
+        assert!(
+            notes[1].starts_with("line 14: time 1999-12-31T23:59:59Z is before 2000-01-01"),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn an_error_quoting_line_ends_is_one_line() {
+        // Found by the tcx fuzz target: quick-xml quotes a broken end tag with what follows it,
+        // line end included, and the message was two lines.
+        let x = "<?xml version=\"1.0\"?>\n<TrainingCenterDatabase><Activities><Activity>\n\
+                 <Id>2022-07-16T16:08:25.000Z</Id\n   <Time>2022-07-16T16:12:03.000Z</Time>\n";
+        let e = import(x.as_bytes(), now()).unwrap_err().to_string();
+        assert!(!e.contains('\n'), "{e}");
+        assert!(e.contains("`</Id\\n   <Time>` was found"), "{e}");
     }
 
     #[test]
@@ -519,7 +758,7 @@ mod tests {
         );
         let order = [
             "<Id>",
-            "<Lap StartTime=\"1970-01-01T00:16:40.000Z\">",
+            "<Lap StartTime=\"2026-11-01T00:16:40.000Z\">",
             "<TotalTimeSeconds>2.000</TotalTimeSeconds>",
             "<DistanceMeters>",
             "<Calories>",
@@ -528,11 +767,11 @@ mod tests {
             "<Intensity>Active</Intensity>",
             "<TriggerMethod>Manual</TriggerMethod>",
             "<Track>",
-            "<Trackpoint><Time>1970-01-01T00:16:41.000Z</Time></Trackpoint>",
-            "<Lap StartTime=\"1970-01-01T00:16:42.000Z\">",
+            "<Trackpoint><Time>2026-11-01T00:16:41.000Z</Time></Trackpoint>",
+            "<Lap StartTime=\"2026-11-01T00:16:42.000Z\">",
             "<TotalTimeSeconds>2.000</TotalTimeSeconds>",
             "<AverageHeartRateBpm><Value>120</Value>",
-            "<Trackpoint><Time>1970-01-01T00:16:44.000Z</Time></Trackpoint>",
+            "<Trackpoint><Time>2026-11-01T00:16:44.000Z</Time></Trackpoint>",
         ];
         let mut from = 0;
         for s in order {
@@ -543,7 +782,7 @@ mod tests {
         }
         assert_eq!(x.matches("<Lap ").count(), 2);
         assert!(x.contains("<Activity Sport=\"Running\">"));
-        let back = import(x.as_bytes()).unwrap();
+        let (back, _) = import(x.as_bytes(), now()).unwrap();
         let hrs: Vec<u16> = back[0].readings.iter().map(|r| r.hr).collect();
         assert_eq!(hrs, [100, 120]);
     }
@@ -553,7 +792,7 @@ mod tests {
         let x = export_tcx(&ExportMeta::default(), &[]);
         assert!(x.contains("<TotalTimeSeconds>0.000</TotalTimeSeconds>"));
         assert!(!x.contains("<Track>"));
-        assert_eq!(import(x.as_bytes()), Err(ImportError::NoHeartRate));
+        assert_eq!(import(x.as_bytes(), now()), Err(ImportError::NoHeartRate));
     }
 
     #[test]
@@ -565,9 +804,33 @@ mod tests {
         assert_eq!(sport_to_tcx(None), "Other");
         assert_eq!(sport_from_tcx("Other"), None);
         assert_eq!(sport_from_tcx("Running").as_deref(), Some("running"));
-        assert_eq!(parse_hr("72"), Some(72));
-        assert_eq!(parse_hr("71.6"), Some(72));
-        assert_eq!(parse_hr("-3"), None);
-        assert_eq!(parse_hr("nan"), None);
+        assert_eq!(parse_hr("72"), Ok(72));
+        assert_eq!(parse_hr("71.6"), Ok(72));
+        assert_eq!(parse_hr("65535"), Ok(65535));
+        assert_eq!(parse_hr("-0.4"), Ok(0));
+    }
+
+    #[test]
+    fn heart_rate_problems_are_named() {
+        // Before: each of these was `heart rate "..." is not a number`.
+        assert_eq!(parse_hr("-3"), Err("heart rate -3 is negative".into()));
+        assert_eq!(
+            parse_hr("65536"),
+            Err("heart rate 65536 is out of range (0 to 65535)".into())
+        );
+        assert_eq!(
+            parse_hr("1e400"),
+            Err("heart rate 1e400 is out of range (0 to 65535)".into())
+        );
+        assert_eq!(parse_hr("-inf"), Err("heart rate -inf is negative".into()));
+        assert_eq!(parse_hr(""), Err("heart rate is empty".into()));
+        assert_eq!(
+            parse_hr("nan"),
+            Err("heart rate \"nan\" is not a number".into())
+        );
+        assert_eq!(
+            parse_hr("seventy"),
+            Err("heart rate \"seventy\" is not a number".into())
+        );
     }
 }
