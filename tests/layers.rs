@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// The layers, bottom first (as `src/lib.rs` describes them).
 const LAYERS: &[&[&str]] = &[
-    &["reading", "event"],
+    &["reading", "event", "timeline"],
     &["protocol", "physiology", "pipeline"],
     &["owner_only", "config", "source", "store", "interop", "ui"],
     &["error", "session", "history", "runner"],
