@@ -88,6 +88,10 @@ pub enum Command {
     /// Summarise one session: time in zones, class, moderate-equivalent minutes, load.
     #[command(after_help = EXIT_CODES_HELP)]
     Summary(SummaryArgs),
+    /// DFA alpha1 of a session's RR intervals: the heart rate at the aerobic threshold (alpha1
+    /// 0.75) and at alpha1 0.5 (about VT2), from a ramp.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Thresholds(ThresholdsArgs),
     /// This week (Monday to Sunday) against the WHO 150-300 min guideline.
     Week(WeekArgs),
     /// Log something talkzone cannot measure.
@@ -234,6 +238,16 @@ pub struct SummaryArgs {
     /// Also draw heart rate over time with the zone bands to FILE.svg.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ThresholdsArgs {
+    /// A session id (see `talkzone sessions`), or `last`.
+    #[arg(default_value = "last", value_name = "ID|last")]
+    pub session: String,
+    /// Print JSON (every window, the fit, the thresholds) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

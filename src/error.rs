@@ -136,9 +136,10 @@ pub enum AppError {
     #[error("{0}")]
     NotConfirmed(String),
 
-    /// A session or check got no reading at all.
+    /// A session or check has not the data asked of it (no reading at all, no RR intervals,
+    /// RR too disturbed to use).
     #[error("{0}")]
-    NoData(&'static str),
+    NoData(String),
 }
 
 impl AppError {

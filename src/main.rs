@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Zones(args) => commands::zones::run(&cli, args),
         Command::Sessions(args) => commands::sessions::run(&cli, args),
         Command::Summary(args) => commands::summary::run(&cli, args),
+        Command::Thresholds(args) => commands::thresholds::run(&cli, args),
         Command::Week(args) => commands::week::run(&cli, args),
         Command::Log(LogCommand::Strength(args)) => commands::log::strength(&cli, args),
         Command::Import(args) => commands::import::run(&cli, args),

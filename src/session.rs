@@ -13,6 +13,7 @@ use chrono::{DateTime, Days, Local, NaiveDate, TimeZone, Utc};
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::event::{DeviceInfo, LinkEvent, LossReason};
+use crate::physiology::dfa::{self, DfaOptions};
 use crate::physiology::summary::{
     summarise, without_paused, Flag, PausedSpan, Summary, SummaryOptions,
 };
@@ -132,11 +133,22 @@ pub fn finish(
     opts: &SummaryOptions,
     status: SessionStatus,
 ) -> Result<Summary, AppError> {
-    let mut summary = if paused.is_empty() {
-        summarise(readings, zones, opts)
+    let counted;
+    let readings = if paused.is_empty() {
+        readings
     } else {
-        summarise(&without_paused(readings, paused), zones, opts)
+        counted = without_paused(readings, paused);
+        &counted[..]
     };
+    let mut summary = summarise(readings, zones, opts);
+    // DFA alpha1 over the same readings (a day of them takes tens of milliseconds, once).
+    summary.alpha1 = dfa::session_alpha1(&dfa::analyse(
+        readings,
+        &DfaOptions {
+            max_gap: opts.max_gap,
+            ..DfaOptions::default()
+        },
+    ));
     let day = local_date(start);
     let mut today = digests_on(db, day, Some(id))?;
     today.push(SessionDigest::from_summary(

@@ -91,6 +91,7 @@ pub fn run(cli: &Cli, args: &LiveArgs) -> Result<(), AppError> {
             max_gap: summary.max_gap,
             week_minutes_before: week_minutes_so_far(db.as_ref())?,
             plausible: summary.plausible,
+            alpha1_step: settings.live.alpha1_step,
         },
         recording: db.map(|db| RecordingPlan {
             db,

@@ -11,6 +11,7 @@ pub mod readiness;
 pub mod scan;
 pub mod sessions;
 pub mod summary;
+pub mod thresholds;
 pub mod trend;
 pub mod week;
 pub mod zones;

@@ -97,6 +97,7 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
             max_gap: settings.summary.max_gap,
             week_minutes_before: 0.0,
             plausible: settings.summary.plausible,
+            alpha1_step: settings.live.alpha1_step,
         },
         recording: None,
         keep_readings: true,
@@ -116,7 +117,8 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
     let Some(first) = recorded.readings.first() else {
         return Err(AppError::NoData(
             "no heart-rate data was received: the check did not start. Put the strap on and \
-             try again.",
+             try again."
+                .into(),
         ));
     };
     let t = first.t;

@@ -86,6 +86,7 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         storage: StorageSettings { data_dir },
         zones: file.zones,
         summary: file.summary,
+        live: file.live,
         morning: file.morning,
         config_file,
     })

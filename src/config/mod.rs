@@ -9,13 +9,15 @@
 //! the documented example; it parses to exactly the built-in defaults.
 //!
 //! One file per section, each with its settings type, defaults, allowed ranges and reader:
-//! [`profile`], [`device`], [`storage`], [`zones`], [`summary`], [`morning`], [`readiness`].
+//! [`profile`], [`device`], [`storage`], [`zones`], [`summary`], [`live`], [`morning`],
+//! [`readiness`].
 //! Underneath: `section` (the generic TOML table reader), `values` (single-value checks),
 //! [`mod@load`] (files and environment), [`error`].
 
 mod cross;
 pub mod device;
 pub mod error;
+pub mod live;
 pub mod load;
 pub mod morning;
 pub mod profile;
@@ -35,6 +37,7 @@ use serde::de::MapAccess;
 
 pub use device::DeviceSettings;
 pub use error::{ConfigError, Location};
+pub use live::LiveConfig;
 pub use load::{load, ConfigInputs};
 pub use morning::MorningSettings;
 pub use section::parse;
@@ -46,8 +49,9 @@ use crate::physiology::person::Profile;
 use section::{Section, SectionSeed};
 
 /// Every section: its name and keys (for "`key` belongs under [section]" hints).
-const SECTIONS: [(&str, &[&str]); 7] = [
+const SECTIONS: [(&str, &[&str]); 8] = [
     (Profile::NAME, Profile::KEYS),
+    (LiveConfig::NAME, LiveConfig::KEYS),
     (DeviceSettings::NAME, DeviceSettings::KEYS),
     (storage::StorageSection::NAME, storage::StorageSection::KEYS),
     (ZoneSettings::NAME, ZoneSettings::KEYS),
@@ -67,6 +71,7 @@ pub struct Settings {
     pub storage: StorageSettings,
     pub zones: ZoneSettings,
     pub summary: SummarySettings,
+    pub live: LiveConfig,
     pub morning: MorningSettings,
     /// The config file that was read, if any.
     pub config_file: Option<PathBuf>,
@@ -86,6 +91,7 @@ impl Settings {
             },
             zones: ZoneSettings::default(),
             summary: SummarySettings::default(),
+            live: LiveConfig::default(),
             morning: MorningSettings::default(),
             config_file: None,
         }
@@ -110,6 +116,7 @@ pub struct FileConfig {
     pub device: DeviceSettings,
     pub zones: ZoneSettings,
     pub summary: SummarySettings,
+    pub live: LiveConfig,
     pub morning: MorningSettings,
     /// `[storage] data_dir` as written: a leading `~` not yet expanded, a relative path not yet
     /// resolved against the file's directory ([`load()`] does both).
@@ -124,6 +131,7 @@ impl Section for FileConfig {
         "storage",
         "zones",
         "summary",
+        "live",
         "morning",
         "readiness",
     ];
@@ -139,6 +147,7 @@ impl Section for FileConfig {
             "device" => self.device = map.next_value_seed(SectionSeed::new())?,
             "zones" => self.zones = map.next_value_seed(SectionSeed::new())?,
             "summary" => self.summary = map.next_value_seed(SectionSeed::new())?,
+            "live" => self.live = map.next_value_seed(SectionSeed::new())?,
             "morning" => {
                 let m: morning::MorningSection = map.next_value_seed(SectionSeed::new())?;
                 let readiness = self.morning.readiness;

@@ -504,6 +504,105 @@ pub fn alpha1_time(windows: &[DfaWindow], step: Duration) -> Alpha1Time {
     t
 }
 
+/// The fewest reliable windows, and the least r² of their HR-on-alpha1 line, for a session to
+/// count as a ramp: a rise in effort whose alpha1 fell as the heart rate rose, clearly enough
+/// that the line's HR at 0.75 and 0.5 mean something (docs/science.md §9: the thresholds are
+/// only meaningful for a ramp test). talkzone's rule: six windows are two minutes of
+/// independent data (a window every 20 s overlaps the last by 100 s), and r² 0.5 a line that
+/// explains half of the spread.
+pub const RAMP_MIN_WINDOWS: usize = 6;
+/// See [`RAMP_MIN_WINDOWS`].
+pub const RAMP_MIN_R_SQUARED: f64 = 0.5;
+
+/// Whether the windows behind `t` look like a ramp (see [`RAMP_MIN_WINDOWS`]): enough reliable
+/// windows, heart rate rising as alpha1 falls (a negative slope), and a line that fits.
+pub fn is_ramp(t: &Thresholds) -> bool {
+    t.reliable_windows >= RAMP_MIN_WINDOWS
+        && t.fit
+            .is_ok_and(|f| f.slope < 0.0 && f.r_squared >= RAMP_MIN_R_SQUARED)
+}
+
+/// What a session's alpha1 says, as its stored summary keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SessionAlpha1 {
+    /// Windows with at least one beat, and the reliable ones among them.
+    pub windows: usize,
+    pub reliable_windows: usize,
+    /// Time in the alpha1 bands (reliable windows only).
+    pub above_075_s: f64,
+    pub between_s: f64,
+    pub below_050_s: f64,
+    /// The session looked like a ramp ([`is_ramp`]): only then are the thresholds given.
+    pub ramp: bool,
+    /// HR at alpha1 0.75 and 0.5, bpm, on a ramp that reached them.
+    pub hr_at_alpha1_075: Option<f64>,
+    pub hr_at_alpha1_050: Option<f64>,
+}
+
+/// The summary's view of an analysis; `None` for a session without RR intervals.
+pub fn session_alpha1(a: &DfaAnalysis) -> Option<SessionAlpha1> {
+    if a.rr_count == 0 {
+        return None;
+    }
+    let ramp = is_ramp(&a.thresholds);
+    Some(SessionAlpha1 {
+        windows: a.windows.len(),
+        reliable_windows: a.thresholds.reliable_windows,
+        above_075_s: a.alpha1_time.above_075_s,
+        between_s: a.alpha1_time.between_s,
+        below_050_s: a.alpha1_time.below_050_s,
+        ramp,
+        hr_at_alpha1_075: a.thresholds.hr_at_075.ok().filter(|_| ramp),
+        hr_at_alpha1_050: a.thresholds.hr_at_050.ok().filter(|_| ramp),
+    })
+}
+
+/// What a value of alpha1 means, in plain words (docs/science.md §9).
+pub fn meaning(alpha1: f64) -> &'static str {
+    if alpha1 > ALPHA1_AEROBIC {
+        "below your aerobic threshold"
+    } else if alpha1 >= ALPHA1_VT2 {
+        "between your aerobic threshold and VT2"
+    } else {
+        "above VT2: very hard"
+    }
+}
+
+/// The analysis of a session in plain words: "from this ramp: aerobic threshold about 142 bpm
+/// (alpha1 0.5 at about 165 bpm)"; or why there is no threshold to give.
+pub fn verdict(a: &DfaAnalysis) -> String {
+    let t = &a.thresholds;
+    if t.reliable_windows == 0 {
+        return "no reliable alpha1 window: the RR intervals are too disturbed (more than 5 % \
+                artifacts in every window, or too few beats); a chest strap worn snugly with wet \
+                electrodes does better"
+            .into();
+    }
+    if !is_ramp(t) {
+        return format!(
+            "not a ramp: alpha1 gives thresholds only from a steady rise in effort (stages of a \
+             few minutes, getting harder until breathing is hard){}",
+            match t.fit {
+                Ok(f) if f.slope >= 0.0 => "; here the heart rate did not rise as alpha1 fell",
+                Ok(_) => "; here alpha1 and heart rate did not follow one line closely",
+                Err(_) => "",
+            }
+        );
+    }
+    match (t.hr_at_075, t.hr_at_050) {
+        (Ok(vt1), Ok(vt2)) => format!(
+            "from this ramp: aerobic threshold about {vt1:.0} bpm (alpha1 0.75); alpha1 0.5 \
+             (about VT2) at about {vt2:.0} bpm"
+        ),
+        (Ok(vt1), Err(why)) => {
+            format!(
+                "from this ramp: aerobic threshold about {vt1:.0} bpm (alpha1 0.75); no VT2: {why}"
+            )
+        }
+        (Err(why), _) => format!("from this ramp: no aerobic threshold: {why}"),
+    }
+}
+
 /// The live form of [`windows`]: fed a session's readings one by one, in order, it yields each
 /// window as soon as it is complete, with exactly the numbers [`windows`] gives for the same
 /// readings.

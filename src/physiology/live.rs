@@ -1,6 +1,7 @@
 //! The running numbers of a session while it is recorded: time in each zone, active time,
-//! moderate-equivalent minutes for the session and the week so far, and the live RMSSD. Plus
-//! the talk-test cue toward the target zone.
+//! moderate-equivalent minutes for the session and the week so far, the live RMSSD and DFA
+//! alpha1 (window by window, [`super::dfa::LiveDfa`]). Plus the talk-test cue toward the target
+//! zone.
 //!
 //! Pure: readings come in with their own times, pause and link changes are told; no clock, no
 //! terminal. The session runner ([`crate::runner`]) owns one [`LiveNumbers`] per session and
@@ -25,6 +26,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::dfa::{DfaOptions, DfaWindow, LiveDfa};
 use super::rr_correction::correct_rr;
 use super::summary::{has_signal, PlausibleHr};
 use super::week::WHO_WEEKLY_MIN;
@@ -53,6 +55,8 @@ pub struct LiveSettings {
     pub week_minutes_before: f64,
     /// Readings outside it count as no signal (see [`PlausibleHr`]).
     pub plausible: PlausibleHr,
+    /// Time between two DFA alpha1 windows (5-60 s; each over the last 120 s).
+    pub alpha1_step: Duration,
 }
 
 /// The reading that opened the interval being counted.
@@ -84,13 +88,24 @@ pub struct LiveNumbers {
     first_t: Option<DateTime<Utc>>,
     last_t: Option<DateTime<Utc>>,
     readings: u64,
+    dfa: LiveDfa,
+    alpha1_latest: Option<DfaWindow>,
+    alpha1_new: Vec<DfaWindow>,
 }
 
 impl LiveNumbers {
     /// A session with nothing received yet.
     pub fn new(settings: LiveSettings) -> Self {
+        let dfa = LiveDfa::new(&DfaOptions {
+            step: settings.alpha1_step,
+            max_gap: settings.max_gap,
+            ..DfaOptions::default()
+        });
         LiveNumbers {
             settings,
+            dfa,
+            alpha1_latest: None,
+            alpha1_new: Vec::new(),
             counting_from: None,
             zone_time: [Duration::ZERO; 5],
             paused: false,
@@ -125,6 +140,20 @@ impl LiveNumbers {
         self.first_t.get_or_insert(r.t);
         self.last_t = Some(r.t);
         self.readings += 1;
+        self.alpha1_new = self.dfa.push(r);
+        if let Some(w) = self.alpha1_new.last() {
+            self.alpha1_latest = Some(w.clone());
+        }
+    }
+
+    /// The latest DFA alpha1 window (the last 120 s of RR at its end), once one exists.
+    pub fn alpha1(&self) -> Option<&DfaWindow> {
+        self.alpha1_latest.as_ref()
+    }
+
+    /// The alpha1 windows the latest reading completed (usually none, sometimes one).
+    pub fn new_alpha1_windows(&self) -> &[DfaWindow] {
+        &self.alpha1_new
     }
 
     /// The link was lost or came back: no beat is adjacent across it.
@@ -337,6 +366,7 @@ mod tests {
             max_gap: Duration::from_secs(10),
             week_minutes_before: 100.0,
             plausible: PlausibleHr::DEFAULT,
+            alpha1_step: crate::physiology::dfa::STEP,
         })
     }
 

@@ -200,6 +200,11 @@ pub struct Summary {
     /// The session in talk-test words.
     pub verdict: String,
     pub flags: Vec<Flag>,
+    /// What DFA alpha1 of its RR intervals says ([`super::dfa`]), when it has RR intervals.
+    /// Not worked out by [`summarise`] (it keeps to a millisecond a day of readings); the
+    /// session shell adds it when a session is finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha1: Option<super::dfa::SessionAlpha1>,
 }
 
 /// A span the user paused the session: `[start, end)`; an open span (`end` `None`) runs on.
@@ -395,6 +400,7 @@ impl Totals {
             hrr_1min,
             verdict,
             flags,
+            alpha1: None,
         }
     }
 

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Local, Utc};
 
+use crate::physiology::dfa::SessionAlpha1;
 use crate::physiology::summary::Summary;
 use crate::physiology::week::WeekSummary;
 use crate::physiology::zones::{TalkZone, ZoneTable};
@@ -82,8 +83,41 @@ pub fn summary(id: i64, s: &Summary) -> String {
             "  heart-rate recovery after 1 min: {hrr:.0} bpm\n"
         ));
     }
+    if let Some(a) = &s.alpha1 {
+        out.push_str(&alpha1_lines(a));
+    }
     for f in &s.flags {
         out.push_str(&format!("  ! {}\n", f.advice()));
+    }
+    out
+}
+
+/// What DFA alpha1 said of a session: time in its bands, and the thresholds on a ramp.
+fn alpha1_lines(a: &SessionAlpha1) -> String {
+    if a.reliable_windows == 0 {
+        return format!(
+            "  DFA alpha1: no reliable window of {} (too many RR artifacts)\n",
+            a.windows
+        );
+    }
+    let mut out = format!(
+        "  DFA alpha1 ({} of {} windows reliable): {} above 0.75 (below the aerobic threshold), \
+         {} between 0.75 and 0.5, {} below 0.5\n",
+        a.reliable_windows,
+        a.windows,
+        minutes(a.above_075_s),
+        minutes(a.between_s),
+        minutes(a.below_050_s)
+    );
+    if a.ramp {
+        let hr =
+            |v: Option<f64>| v.map_or_else(|| "not reached".to_owned(), |h| format!("{h:.0} bpm"));
+        out.push_str(&format!(
+            "  a ramp: aerobic threshold (alpha1 0.75) {}, alpha1 0.5 {} (`talkzone thresholds` \
+             for the windows)\n",
+            hr(a.hr_at_alpha1_075),
+            hr(a.hr_at_alpha1_050)
+        ));
     }
     out
 }

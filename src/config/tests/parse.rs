@@ -137,7 +137,7 @@ fn unknown_section_names_line_and_section() {
         &[
             "config.toml:4:",
             "display: unknown section",
-            "[profile], [device], [storage], [zones], [summary], [morning] and [readiness]",
+            "[profile], [device], [storage], [zones], [summary], [live], [morning] and [readiness]",
         ],
     );
     let message = error_of("age = 40\n");
@@ -487,4 +487,17 @@ proptest::proptest! {
         let location = Location::of(&text, offset);
         proptest::prop_assert!(location.line >= 1 && location.column >= 1);
     }
+}
+
+#[test]
+fn live_alpha1_step() {
+    let file = parse_str("[live]\nalpha1_step_seconds = 5\n").unwrap();
+    assert_eq!(file.live.alpha1_step, Duration::from_secs(5));
+    assert_mentions(
+        &error_of("[live]\nalpha1_step_seconds = 4\n"),
+        &[
+            "config.toml:2:",
+            "live.alpha1_step_seconds = 4: must be between 5 and 60 seconds",
+        ],
+    );
 }

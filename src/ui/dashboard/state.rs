@@ -494,6 +494,7 @@ pub(crate) mod tests {
                     max_gap: Duration::from_secs(10),
                     week_minutes_before: 100.0,
                     plausible: crate::physiology::summary::PlausibleHr::DEFAULT,
+                    alpha1_step: crate::physiology::dfa::STEP,
                 }),
                 effects: Vec::new(),
             }
