@@ -1,6 +1,7 @@
 //! One thin function per subcommand: settings in, a source, the core and an output wired
 //! together, an [`crate::error::AppError`] or success out.
 
+pub mod check;
 pub mod delete;
 pub mod export;
 pub mod import;
@@ -136,9 +137,13 @@ pub fn print_json(v: &serde_json::Value) -> Result<(), AppError> {
     print(&format!("{v}\n"))
 }
 
-/// Open the database and recover sessions a killed process left unfinished (telling the user).
+/// Open the database and recover sessions a killed process left unfinished (telling the user,
+/// as about permissions made private again).
 pub fn open_db(settings: &Settings) -> Result<crate::store::db::Db, AppError> {
     let mut db = crate::store::db::Db::open(&settings.storage.data_dir)?;
+    for note in db.notices() {
+        eprintln!("talkzone: {note}");
+    }
     for (id, s) in crate::session::recover_unfinished(&mut db, settings)? {
         eprintln!(
             "talkzone: session {id} from an earlier run was not finished; recovered it: {}",
@@ -146,6 +151,23 @@ pub fn open_db(settings: &Settings) -> Result<crate::store::db::Db, AppError> {
         );
     }
     Ok(db)
+}
+
+/// Open the database for a command that only reads it: as [`open_db`] (which also recovers
+/// killed recordings) when it can be written, else read-only, saying so, so that a file on a
+/// read-only or full disk, or one the user may not write, can still be listed and exported.
+pub fn open_db_to_read(settings: &Settings) -> Result<crate::store::db::Db, AppError> {
+    match open_db(settings) {
+        Err(AppError::Store(e)) if e.is_cannot_write() => {
+            let Ok(db) = crate::store::db::Db::open_read_only(&settings.storage.data_dir) else {
+                return Err(AppError::Store(e));
+            };
+            eprintln!("talkzone: {e}");
+            eprintln!("talkzone: reading it as it is, without changing anything.");
+            Ok(db)
+        }
+        other => other,
+    }
 }
 
 /// Runs a command's async work on a multi-threaded tokio runtime, and then shuts the runtime
