@@ -153,6 +153,11 @@ fn a_replayed_ramp_gives_the_reference_alpha1_live_and_afterwards() {
         )),
         "{summary}"
     );
+    let plot = sb.path("ramp.svg");
+    sb.ok(&["summary", "last", "--plot", plot.to_str().unwrap()]);
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    let reliable = want.iter().filter(|w| w["reliable"] == true).count();
+    assert_eq!(svg.matches(r#"class="alpha1 reliable""#).count(), reliable);
     let alpha1_time = &fx["alpha1_time"];
     let js = sb.json(&["summary", "last", "--json"]);
     for key in ["above_075_s", "between_s", "below_050_s"] {
