@@ -228,3 +228,46 @@ fn thresholds_of_a_session_without_rr_name_what_is_missing() {
     assert!(err.contains("no RR intervals"), "{err}");
     assert!(out.stdout.is_empty(), "nothing on stdout: {:?}", out.stdout);
 }
+
+/// FIT `hrv` RR stay in whole milliseconds through `import` and `export` (issue 11 item 4), so
+/// alpha1 of an imported file equals alpha1 of the file's own numbers: the RR that the
+/// standalone FIT walker read (fixture `rr_ms`) come back exactly, and alpha1 over them equals
+/// the reference's to 1e-9.
+#[test]
+fn imported_fit_rr_are_the_files_own_numbers_and_give_its_alpha1() {
+    use talkzone::physiology::dfa;
+    for name in [
+        "garmin-fenix-5-run",
+        "garmin-fenix-5-walk",
+        "garmin-edge-820-bike",
+    ] {
+        let fx_path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/data/dfa/{name}.reference.json"));
+        let fx: Value = serde_json::from_str(&std::fs::read_to_string(fx_path).unwrap()).unwrap();
+        let sb = Sandbox::new();
+        let fit =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/real/{name}.fit"));
+        sb.ok(&["import", fit.to_str().unwrap()]);
+        let export = sb.json(&["export", "last", "--format", "json"]);
+        let rr: Vec<f64> = export["readings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["rr_ms"].as_array().unwrap().clone())
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let want: Vec<f64> = fx["rr_ms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(rr, want, "{name}: RR exactly as in the file");
+        let got = dfa::analyse_beats(&rr);
+        close(
+            &format!("{name}: alpha1"),
+            &serde_json::json!(got.alpha1),
+            &fx["whole_series"]["alpha1"],
+        );
+    }
+}
