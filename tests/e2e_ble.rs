@@ -687,3 +687,45 @@ fn alpha1_lines_appear_live_over_ble_and_equal_the_definition() {
     assert_eq!(line["artifact_share"], 0.0, "{line}");
     assert_eq!(line["beats"], first.beats, "{line}");
 }
+
+/// Measurement, not a test (run by hand; the figures go in the closing note of issue 14):
+/// how long after its `--duration` a session ends when the bus went away, and how long
+/// SIGTERM takes then. `cargo test --test e2e_ble -- --ignored --nocapture measure_`
+#[test]
+#[ignore = "a measurement: prints timings, asserts none"]
+fn measure_session_end_without_the_bus() {
+    use std::time::Instant;
+    let mut world = BleWorld::start(STEADY);
+    let started = Instant::now();
+    let mut run = live(&world, 15, &["--watchdog", "3"]);
+    let (connected, _) =
+        run.wait_for_json(0, PATIENCE, "the connected event", is_event("connected"));
+    wait_readings(&run, connected, 3);
+    world.kill_bus();
+    run.wait_exit(PATIENCE);
+    println!(
+        "live --duration 15, bus killed after 3 readings: ended {:.1} s after start",
+        started.elapsed().as_secs_f64()
+    );
+
+    let mut world = BleWorld::start(STEADY);
+    let run = live(&world, 600, &["--watchdog", "3"]);
+    let (connected, _) =
+        run.wait_for_json(0, PATIENCE, "the connected event", is_event("connected"));
+    let before = wait_readings(&run, connected, 3);
+    world.kill_bus();
+    run.wait_for_json(
+        before,
+        PATIENCE,
+        "the disconnected event",
+        is_event("disconnected"),
+    );
+    let mut run = run;
+    let sent = Instant::now();
+    run.terminate();
+    run.wait_exit(PATIENCE);
+    println!(
+        "SIGTERM with the bus gone: exited {:.2} s after the signal",
+        sent.elapsed().as_secs_f64()
+    );
+}
