@@ -203,3 +203,74 @@ fn a_damaged_root_is_refused_at_open_and_check_still_names_it() {
     assert!(report.contains("table gaps"), "{report}");
     assert_eq!(std::fs::read(&db).unwrap(), bytes);
 }
+
+/// Recovering a killed recording reads every reading of that session (it must, to summarise
+/// it), and nothing more: damage on its pages is told, the session is left unfinished and
+/// untouched, and the command goes on (other sessions are still listed and shown).
+#[test]
+fn a_killed_recording_on_a_damaged_page_is_left_as_it_is_and_the_rest_still_works() {
+    use std::io::{BufRead, BufReader};
+    let sb = Sandbox::new();
+    for seed in ["1", "2", "3"] {
+        sb.ok(&["live", "--simulate", "--fast", "--seed", seed]);
+    }
+    let mut child = sb
+        .talkzone()
+        .args(["live", "--simulate", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The third reading arrives two seconds after the first, which is committed by then.
+    for _ in 0..3 {
+        lines.next().unwrap().unwrap();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // Fold the killed process's log into the file, then damage the rightmost leaf of the
+    // readings: where the newest session's readings are.
+    let db = sb.path("data/talkzone.db");
+    let (table, page) = {
+        let c = Connection::open(&db).unwrap();
+        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+        let (table, _, _) = deep_leaf(&db);
+        let page: i64 = c
+            .query_row(
+                "SELECT pageno FROM dbstat WHERE name = ?1 AND pagetype = 'leaf' \
+                 ORDER BY path DESC LIMIT 1",
+                [&table],
+                |r| r.get(0),
+            )
+            .unwrap();
+        (table, page as usize)
+    };
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes[(page - 1) * 4096..page * 4096].fill(0x5A);
+    std::fs::write(&db, &bytes).unwrap();
+
+    let out = sb.run(&["sessions", "--json"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("could not be recovered"), "{err}");
+    assert!(err.contains("is damaged"), "{err}");
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0]["status"], "recording", "left as it is");
+    assert!(sb.ok(&["summary", "1"]).contains("session"));
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        bytes,
+        "nothing was written to it"
+    );
+    let out = sb.run(&["check"]);
+    assert_eq!(out.status.code(), Some(10));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("table {table}")),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

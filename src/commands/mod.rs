@@ -2,7 +2,8 @@
 //! together, an [`crate::error::AppError`] or success out. Recording: [`live`], [`morning`];
 //! reading the history: [`sessions`], [`summary`], [`thresholds`], [`week`], [`trend`],
 //! [`readiness`], [`zones`]; changing it: [`log`], [`delete`], [`import`]; out: [`export`];
-//! the radio: [`scan`].
+//! the file itself: [`check`]; the radio: [`scan`]. Commands that only read open the database
+//! with [`open_db_to_read`] (read-only when it cannot be written), the others with [`open_db`].
 
 pub mod check;
 pub mod delete;
@@ -147,11 +148,25 @@ pub fn open_db(settings: &Settings) -> Result<crate::store::db::Db, AppError> {
     for note in db.notices() {
         eprintln!("talkzone: {note}");
     }
-    for (id, s) in crate::session::recover_unfinished(&mut db, settings)? {
-        eprintln!(
-            "talkzone: session {id} from an earlier run was not finished; recovered it: {}",
-            s.verdict
-        );
+    // Recovery reads every reading of the killed session (to summarise it): the pages a crash
+    // could have touched, bounded by one session. Damage there is told, the session is left
+    // as it is (nothing is written to a damaged file), and the command goes on.
+    match crate::session::recover_unfinished(&mut db, settings) {
+        Ok(recovered) => {
+            for (id, s) in recovered {
+                eprintln!(
+                    "talkzone: session {id} from an earlier run was not finished; recovered \
+                     it: {}",
+                    s.verdict
+                );
+            }
+        }
+        Err(AppError::Store(e @ crate::store::db::StoreError::Corrupt { .. })) => {
+            eprintln!(
+                "talkzone: a session left unfinished by an earlier run could not be recovered: {e}"
+            );
+        }
+        Err(e) => return Err(e),
     }
     Ok(db)
 }

@@ -5,7 +5,11 @@
 //! summaries arrive as opaque JSON text) and hands it back; it computes no physiology and reads
 //! no clock (the [`Recorder`] is given a monotonic `now`).
 //!
-//! Layout: `schema` checks a file before anything writes to it and migrates it; the session
+//! Layout: `schema` checks a file before anything writes to it (the header, then `structure`:
+//! the tables of its version and their roots, a few pages whatever the file's size) and
+//! migrates it, or opens it read-only; `damage` maps SQLite's errors (a damaged page met by
+//! any query is "damaged", exit 10) and refuses every commit to a file seen damaged; `check`
+//! is `talkzone check`'s whole-file integrity check; the session
 //! listing, readings and strength log are queried in `sessions`, `readings` and `strength`;
 //! [`Recorder`] writes a live session at least once a second; `imports` stores an imported
 //! workout in one transaction and remembers which file it came from; `decode` turns stored values

@@ -4,6 +4,9 @@
 //! The order matters. Opening a file in WAL mode, or rolling back a hot journal, writes to it;
 //! so the checks run on a read-only connection, and a file that fails them is never modified.
 //! Only then does a read-write connection set `journal_mode = WAL` and apply the migrations.
+//! The checks cost the same on an empty and a ten-year file: the header, the application id,
+//! the schema version and [`super::structure`] (no whole-file scan: that is `talkzone check`).
+//! A file that cannot be written can still be opened read-only ([`open_read_only`]).
 //!
 //! Versions: `PRAGMA user_version` is the number of [`MIGRATIONS`] applied; each migration runs
 //! in its own `BEGIN IMMEDIATE` transaction that re-reads the version first, so two talkzone
