@@ -1,6 +1,8 @@
 //! One thin function per subcommand: settings in, a source, the core and an output wired
 //! together, an [`crate::error::AppError`] or success out.
 
+pub mod calibrate;
+pub mod calibrations;
 pub mod delete;
 pub mod export;
 pub mod import;

@@ -208,23 +208,46 @@ pub struct TalkResults {
     pub sing_ok_max_hr: Option<f64>,
 }
 
-/// The results of `stages` (docs/science.md §20): only stages up to the first "no" count.
-pub fn results(stages: &[StageResult]) -> TalkResults {
-    let mut r = TalkResults::default();
-    for s in stages {
+/// Which stages the results come from (indices into the stages; each `None` when not reached).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ThresholdStages {
+    /// The last stage answered "yes" that has a heart rate.
+    pub talk_ok: Option<usize>,
+    /// The first stage answered "no".
+    pub cannot_talk: Option<usize>,
+    /// The last stage where singing was "yes" that has a heart rate.
+    pub sing_ok: Option<usize>,
+}
+
+/// The stages behind the results (docs/science.md §20): only stages up to the first "no"
+/// count; equivocal stages count for neither threshold.
+pub fn threshold_stages(stages: &[StageResult]) -> ThresholdStages {
+    let mut r = ThresholdStages::default();
+    for (i, s) in stages.iter().enumerate() {
         match s.speak {
-            Some(Speak::Yes) => r.talk_ok_max_hr = s.hr.or(r.talk_ok_max_hr),
+            Some(Speak::Yes) if s.hr.is_some() => r.talk_ok = Some(i),
             Some(Speak::No) => {
-                r.cannot_talk_hr = s.hr;
+                r.cannot_talk = Some(i);
                 break;
             }
-            Some(Speak::Equivocal) | None => {}
+            _ => {}
         }
-        if s.sing == Some(true) {
-            r.sing_ok_max_hr = s.hr.or(r.sing_ok_max_hr);
+        if s.sing == Some(true) && s.hr.is_some() {
+            r.sing_ok = Some(i);
         }
     }
     r
+}
+
+/// The results of `stages`: the heart rates of [`threshold_stages`].
+pub fn results(stages: &[StageResult]) -> TalkResults {
+    let at = threshold_stages(stages);
+    let hr = |i: Option<usize>| i.and_then(|i| stages.get(i)).and_then(|s| s.hr);
+    TalkResults {
+        talk_ok_max_hr: hr(at.talk_ok),
+        cannot_talk_hr: hr(at.cannot_talk),
+        sing_ok_max_hr: hr(at.sing_ok),
+    }
 }
 
 /// What the test asks of its shell.
@@ -530,7 +553,7 @@ fn gap_seconds(from: DateTime<Utc>, to: DateTime<Utc>, window: &[(DateTime<Utc>,
         .map(|w| w[1] - w[0])
         .filter(|d| *d > limit)
         .map(|d| d.num_milliseconds() as f64 / 1000.0)
-        .sum()
+        .fold(0.0, |a, b| a + b)
 }
 
 #[cfg(test)]
