@@ -1,5 +1,9 @@
 //! One thin function per subcommand: settings in, a source, the core and an output wired
-//! together, an [`crate::error::AppError`] or success out.
+//! together, an [`crate::error::AppError`] or success out. Recording: [`live`], [`morning`],
+//! [`calibrate`];
+//! reading the history: [`sessions`], [`summary`], [`thresholds`], [`week`], [`trend`],
+//! [`readiness`], [`zones`], [`calibrations`]; changing it: [`log`], [`delete`], [`import`]; out: [`export`];
+//! the radio: [`scan`].
 
 pub mod calibrate;
 pub mod calibrations;

@@ -56,12 +56,14 @@ pub fn run(cli: &Cli, args: &SummaryArgs) -> Result<(), AppError> {
         // Start = first reading (crate::timeline), as the text and `sessions` say.
         let start = summary.start.unwrap_or(row.start);
         let title = format!("Session {} · {}", row.id, ui::report::local_when(start));
-        let svg = ui::plot::session_svg(
+        let windows = super::thresholds::alpha1_windows(&db, row.id, &readings, &settings)?;
+        let svg = ui::plot::session_svg_with_alpha1(
             &readings,
             &zones,
             &title,
             settings.summary.max_gap,
             settings.summary.plausible,
+            &windows,
         );
         ui::plot::write_svg(path, &svg)?;
     }
