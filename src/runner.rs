@@ -435,7 +435,7 @@ pub async fn run(plan: SessionPlan, view: &mut dyn View) -> Result<Outcome, AppE
     let result: Result<(), AppError> = async {
         loop {
             let effects = tokio::select! {
-                e = rx.recv() => {
+                e = rx.recv(), if !session.view.holds_source() => {
                     let Some(event) = e else { break };
                     session.event(event, &mut ended)?
                 }

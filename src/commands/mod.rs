@@ -1,10 +1,14 @@
 //! One thin function per subcommand: settings in, a source, the core and an output wired
-//! together, an [`crate::error::AppError`] or success out. Recording: [`live`], [`morning`];
+//! together, an [`crate::error::AppError`] or success out. Recording: [`live`], [`morning`],
+//! [`calibrate`];
 //! reading the history: [`sessions`], [`summary`], [`thresholds`], [`week`], [`trend`],
-//! [`readiness`], [`zones`]; changing it: [`log`], [`delete`], [`import`]; out: [`export`];
-//! the file itself: [`check`]; the radio: [`scan`]. Commands that only read open the database
-//! with [`open_db_to_read`] (read-only when it cannot be written), the others with [`open_db`].
+//! [`readiness`], [`zones`], [`calibrations`]; changing it: [`log`], [`delete`], [`import`];
+//! out: [`export`]; the file itself: [`check`]; the radio: [`scan`]. Commands that only read
+//! open the database with [`open_db_to_read`] (read-only when it cannot be written), the
+//! others with [`open_db`].
 
+pub mod calibrate;
+pub mod calibrations;
 pub mod check;
 pub mod delete;
 pub mod export;

@@ -19,7 +19,8 @@
 //!   bands, after the workout and live;
 //! - [`baseline`]: the personal normal range of resting HR and lnRMSSD, 7-day means, slopes;
 //! - [`readiness`]: the day's verdict (ready, take it easy, scale back) from the markers, the
-//!   training load and how the person feels.
+//!   training load and how the person feels;
+//! - [`talk_test`]: the guided talk-test calibration: stages, questions, stop rules, results.
 //!
 //! Nothing here touches the clock, the disk, the terminal or Bluetooth: times come in the
 //! readings, "today" and "this week" come in as arguments, and every function is plain data in,
@@ -34,5 +35,6 @@ pub mod person;
 pub mod readiness;
 pub mod rr_correction;
 pub mod summary;
+pub mod talk_test;
 pub mod week;
 pub mod zones;

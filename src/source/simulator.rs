@@ -138,6 +138,33 @@ pub fn person_ramp_plan(person: &SimulatedPerson) -> Vec<Phase> {
     ramp_plan(person.vt1_bpm - 36.0, person.max_hr_bpm - 5.0, 8.0)
 }
 
+/// A talk-test calibration for `person` (`talkzone calibrate --simulate`): a warm-up of
+/// `warmup` from 90 bpm to 36 bpm below VT1, then `stages` stages of `stage` each, 8 bpm apart
+/// from there as in [`person_ramp_plan`] but never above the person's maximum, then a 5-minute
+/// cool-down to 90 bpm.
+pub fn talk_test_plan(
+    person: &SimulatedPerson,
+    warmup: Duration,
+    stage: Duration,
+    stages: u32,
+) -> Vec<Phase> {
+    let from = person.vt1_bpm - 36.0;
+    let mut plan = vec![Phase {
+        duration: warmup,
+        ..Phase::ramp("warm-up", 0, 90.0, from)
+    }];
+    let mut last = from;
+    for n in 0..stages {
+        last = (from + 8.0 * f64::from(n)).min(person.max_hr_bpm);
+        plan.push(Phase {
+            duration: stage,
+            ..Phase::steady("stage", 0, last)
+        });
+    }
+    plan.push(Phase::ramp("cool-down", 5, last, 90.0));
+    plan
+}
+
 /// Total duration of a plan.
 pub fn plan_duration(plan: &[Phase]) -> Duration {
     plan.iter().map(|p| p.duration).sum()

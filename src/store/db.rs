@@ -1,5 +1,6 @@
 //! The SQLite store `<data dir>/talkzone.db`: sessions, every reading, gaps, laps, the
-//! strength-training log, morning checks, imported files, and what the session summary said.
+//! strength-training log, morning checks, talk-test calibrations, imported files, and what the
+//! session summary said.
 //!
 //! Owns the file and nothing else: it stores what the caller hands over (zone settings and
 //! summaries arrive as opaque JSON text) and hands it back; it computes no physiology and reads
@@ -21,6 +22,7 @@
 //! contact is NULL (not supported) / 0 (not detected) / 1 (detected); strength days are local
 //! calendar dates (as the person reads them) stored as days since 1970-01-01.
 
+mod calibrations;
 mod check;
 mod damage;
 mod decode;
@@ -44,6 +46,7 @@ use crate::event::{DeviceInfo, LossReason};
 use crate::owner_only;
 use crate::reading::Source;
 
+pub use calibrations::CalibrationRow;
 pub use check::{check_file, CheckProgress, CheckReport, Damage};
 pub use damage::is_damaged;
 pub use imports::{ImportMark, KnownActivity};

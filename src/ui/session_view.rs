@@ -92,6 +92,13 @@ pub trait View {
         Ok(Vec::new())
     }
 
+    /// Whether the source should wait before its next event (the calibration's question waits
+    /// for its answer while a `--fast` source would run on). The runner stops taking source
+    /// events while this is true; input, ticks and signals still arrive.
+    fn holds_source(&self) -> bool {
+        false
+    }
+
     /// The session is over: leave the screen, before anything else is printed.
     fn close(&mut self) {}
 }

@@ -146,9 +146,11 @@ CREATE TABLE imports (
 CREATE INDEX imports_by_session ON imports(session_id);
 ";
 
+/// Version 5: talk-test calibrations ([`super::calibrations::MIGRATION`]).
+///
 /// The migrations, in order; `MIGRATIONS[i]` takes version `i` to `i + 1`. Append only: never
 /// edit one that has shipped.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, super::calibrations::MIGRATION];
 
 /// Create (if missing), check, configure and migrate the database at `path`.
 pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {

@@ -64,7 +64,7 @@ fn migrates_a_version_3_file_keeps_its_data_and_adds_imports_and_sport() {
         assert!(c.prepare("SELECT sport FROM sessions").is_err());
     }
     let mut db = Db::open_file(&path).unwrap();
-    assert_eq!(pragma_i64(&db.conn, "user_version"), 4);
+    assert_eq!(pragma_i64(&db.conn, "user_version"), 5);
     assert_eq!(db.session(5).unwrap().unwrap().source, Source::Ble);
     assert_eq!(db.readings(5).unwrap().len(), 1);
     assert_eq!(db.sport(5).unwrap(), None, "live sessions have no sport");

@@ -1,7 +1,8 @@
 //! Tests of the store against real files in temporary folders, by area: opening, checking and
-//! migrating files ([`files`]), sessions and their readings ([`sessions`]), morning checks
+//! migrating files ([`files`]), calibrations ([`calibrations`]), sessions and their readings ([`sessions`]), morning checks
 //! ([`morning`]) and imports ([`imports`]). The helpers here are shared.
 
+mod calibrations;
 mod files;
 mod imports;
 mod morning;
