@@ -10,7 +10,7 @@ use crate::ui;
 /// Show the verdict.
 pub fn run(cli: &Cli, args: &ReadinessArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
-    let db = super::open_db(&settings)?;
+    let db = super::open_db_to_read(&settings)?;
     let today = args.date.unwrap_or_else(super::morning::today);
     let (trend, readiness) = history::readiness_as_of(&db, today, &settings)?;
     if args.json {

@@ -31,7 +31,7 @@ pub fn zones_json(z: &ZoneTable) -> serde_json::Value {
 /// Print the zones in force.
 pub fn run(cli: &Cli, args: &JsonArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
-    let db = super::open_db(&settings)?;
+    let db = super::open_db_to_read(&settings)?;
     let baseline = crate::history::resting_baseline(&db, &settings)?;
     let zones = session::zones_in_force(&settings, baseline)?;
     if args.json {

@@ -19,6 +19,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::event::{DeviceInfo, LinkEvent, LossReason};
+use crate::physiology::dfa::DfaWindow;
 use crate::physiology::live::{target_cue, LiveNumbers, TargetCue};
 use crate::physiology::summary::has_signal;
 use crate::physiology::zones::{TalkZone, ZoneTable};
@@ -274,6 +275,13 @@ impl App {
     pub fn live_rmssd_ms(&self, live: &LiveNumbers) -> Option<f64> {
         self.heart_rate()?;
         live.rmssd_ms()
+    }
+
+    /// The session's latest DFA alpha1 window ([`LiveNumbers::alpha1`]), shown only while the
+    /// heart rate is fresh (an old window would describe an effort that is over).
+    pub fn live_alpha1<'a>(&self, live: &'a LiveNumbers) -> Option<&'a DfaWindow> {
+        self.heart_rate()?;
+        live.alpha1()
     }
 
     /// Whether the session is paused.
