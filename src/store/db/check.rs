@@ -15,11 +15,13 @@ use rusqlite::Connection;
 
 use super::{damage, schema, StoreError, APPLICATION_ID};
 
-/// How far the check is, in pages of the file.
+/// How far the check is, in pages of the file; then, once every page was walked, SQLite
+/// compares every index entry with its row, for which no total is known (`pages_done`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CheckProgress {
     pub done: u64,
     pub total: u64,
+    pub pages_done: bool,
 }
 
 /// One damaged part of the file.
@@ -71,7 +73,11 @@ pub fn check_file(
     let app_id: i32 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .map_err(classify)?;
-    if app_id != APPLICATION_ID {
+    let objects: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(classify)?;
+    // An empty file (talkzone adopts it at the next open) has nothing to check.
+    if app_id != APPLICATION_ID && objects > 0 {
         return Err(StoreError::NotTalkzone {
             path: path.to_owned(),
         });
@@ -91,8 +97,12 @@ pub fn check_file(
             PROGRESS_EVERY,
             Some(move || {
                 let n = ticks.fetch_add(1, Ordering::Relaxed) + 1;
-                let done = (n * PROGRESS_EVERY as u64).min(pages);
-                progress(CheckProgress { done, total: pages });
+                let steps = n * PROGRESS_EVERY as u64;
+                progress(CheckProgress {
+                    done: steps.min(pages),
+                    total: pages,
+                    pages_done: steps >= pages,
+                });
                 false
             }),
         );
