@@ -5,6 +5,7 @@
 mod files;
 mod imports;
 mod morning;
+mod opening;
 mod sessions;
 
 use std::path::Path;
