@@ -27,9 +27,22 @@ pub fn run(cli: &Cli, args: &JsonArgs) -> Result<(), AppError> {
     let bar = progress_bar();
     let report = {
         let bar = bar.clone();
+        let mut comparing = false;
         check_file(&path, move |p| {
-            bar.set_length(p.total);
-            bar.set_position(p.done);
+            if p.pages_done && !comparing {
+                comparing = true;
+                if let Ok(style) = ProgressStyle::with_template(
+                    "{spinner} every page read; comparing each index with its table ({elapsed})",
+                ) {
+                    bar.set_style(style);
+                }
+            }
+            if comparing {
+                bar.tick();
+            } else {
+                bar.set_length(p.total);
+                bar.set_position(p.done);
+            }
         })?
     };
     bar.finish_and_clear();

@@ -97,7 +97,7 @@ fn expected(version: i64) -> rusqlite::Result<Vec<Object>> {
 }
 
 /// `name` as an SQL identifier.
-fn quoted(name: &str) -> String {
+pub(super) fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
