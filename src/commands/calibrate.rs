@@ -27,8 +27,7 @@ use crate::ui::calibration::{Guide, GuidedView};
 pub fn run(cli: &Cli, args: &CalibrateArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
     let db = super::open_db(&settings)?;
-    let baseline = crate::history::resting_baseline(&db, &settings)?;
-    let zones = session::zones_in_force(&settings, baseline)?;
+    let zones = session::zones_from_history(&settings, &db)?;
     for note in &zones.notes {
         eprintln!("talkzone: {note}");
     }
