@@ -149,7 +149,7 @@ impl View for QuestionLines {
                 let steps = self.guide.test.stop();
                 self.show(steps)
             }
-            Input::Key(_) | Input::Resize => Ok(Vec::new()),
+            Input::Key(_) | Input::Char(_) | Input::Resize => Ok(Vec::new()),
         }
     }
 
