@@ -288,7 +288,8 @@ fn the_test_stops_at_95_percent_of_a_known_hrmax() {
     let config = config.display().to_string();
     let run = calibrate(
         &sb,
-        &["--config", &config, "--simulate", "--fast", "--json"],
+        // No --json: standard input is not a terminal, so the questions are JSON lines anyway.
+        &["--config", &config, "--simulate", "--fast"],
         |q| Some(vec![if q["ask"] == "speak" { "1" } else { "y" }.to_owned()]),
     );
     assert!(run.status.success(), "{}", run.stderr);
@@ -479,4 +480,18 @@ fn zones_auto_take_a_test_that_reached_a_no_and_never_a_partial_one() {
         zone_start(&explicit, "vigorous"),
         zone_start(&before, "vigorous")
     );
+}
+
+#[test]
+fn a_stage_shorter_than_two_minutes_is_a_usage_error() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["calibrate", "--simulate", "--fast", "--stage-seconds", "60"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = sandbox::stderr(&out);
+    assert!(
+        err.contains("--stage-seconds") && err.contains("120"),
+        "{err}"
+    );
+    let out = sb.run(&["calibrate", "--simulate", "--modality", "rowing"]);
+    assert_eq!(out.status.code(), Some(2));
 }
