@@ -350,6 +350,12 @@ fn a_replayed_test_with_a_dropout_uses_what_arrived_and_shows_the_gap() {
     assert_eq!(stages[1]["readings"], 20);
     assert_eq!(stages[0]["gap_s"], 0.0);
     assert_eq!(r["stopped"], "negative");
+    assert!(
+        run.stderr
+            .contains("stage 2: 11 s without data while reading"),
+        "{}",
+        run.stderr
+    );
     check_against_the_recording(&sb, r);
 }
 

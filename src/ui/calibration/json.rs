@@ -56,6 +56,22 @@ impl QuestionLines {
                     eprintln!("Read this aloud now:\n\n{}\n", words::passage(*stage))
                 }
                 Step::Ask(q) => {
+                    let gap = self
+                        .guide
+                        .test
+                        .stages()
+                        .iter()
+                        .find(|s| s.stage == q.stage && s.gap_s > 0.0)
+                        .map(|s| s.gap_s);
+                    if let Some(gap) =
+                        gap.filter(|_| q.ask == crate::physiology::talk_test::Ask::Speak)
+                    {
+                        eprintln!(
+                            "talkzone: stage {}: {gap:.0} s without data while reading; its heart \
+                             rate is from what arrived",
+                            q.stage
+                        );
+                    }
                     if self.line(&question_json(q).to_string())? {
                         out.extend(effects(&self.guide.test.stop()));
                         out.push(Effect::Quit);
