@@ -36,9 +36,10 @@
 //! # Rules re-judged here
 //! [`rules`] re-implements the physiological part of the verdict (the histories have no
 //! training and no answers, so nothing else can fire) on the daily values the binary reported:
-//! `current` is today's rule and must agree with the binary on every day (checked and printed),
-//! which validates the re-implementation; the others are the candidates of the phase-2
-//! proposal, and `--grid` searches many more. `--offline` skips the binary and judges the
+//! `current` is today's rule (rule P of docs/science.md §12) and must agree with the binary on
+//! every day (checked and printed), which validates the re-implementation; the others are the
+//! rule before issue 13 (`before`) and the proposal's steps from it, and `--grid` searches many
+//! more. `--offline` skips the binary and judges the
 //! planned values directly (the binary reports them within 0.02 bpm and 0.002 lnRMSSD), for
 //! thousands of histories in seconds.
 //!
