@@ -84,8 +84,9 @@ pub enum Command {
     Live(LiveArgs),
     /// Show your talk-test zones: the model, HRmax and HRrest used, each zone in bpm.
     Zones(JsonArgs),
-    /// List recorded sessions: date, duration, class, average HR, load.
-    Sessions(JsonArgs),
+    /// List recorded sessions, newest first: date, duration, class, average HR, load (the
+    /// latest 50 unless --all or --since).
+    Sessions(SessionsArgs),
     /// Summarise one session: time in zones, class, moderate-equivalent minutes, load.
     #[command(after_help = EXIT_CODES_HELP)]
     Summary(SummaryArgs),
@@ -122,6 +123,10 @@ pub enum Command {
     /// Delete a recorded session (asks first).
     #[command(after_help = EXIT_CODES_HELP)]
     Delete(DeleteArgs),
+    /// Check the whole database file for damage (SQLite's integrity check): exit 0 when sound,
+    /// 10 with what is damaged and what to do.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Check(JsonArgs),
 }
 
 #[derive(Debug, Args)]
@@ -254,6 +259,19 @@ pub struct ReadinessArgs {
 
 #[derive(Debug, Args)]
 pub struct JsonArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionsArgs {
+    /// List every session, not only the latest 50.
+    #[arg(long, conflicts_with = "since")]
+    pub all: bool,
+    /// List every session that started on or after this day (YYYY-MM-DD, local).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub since: Option<chrono::NaiveDate>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         Command::Calibrations(args) => commands::calibrations::run(&cli, args),
         Command::Trend(args) => commands::trend::run(&cli, args),
         Command::Readiness(args) => commands::readiness::run(&cli, args),
+        Command::Check(args) => commands::check::run(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -33,7 +33,7 @@ pub fn find(db: &Db, which: &str) -> Result<SessionRow, AppError> {
 /// Show a session's summary.
 pub fn run(cli: &Cli, args: &SummaryArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
-    let db = super::open_db(&settings)?;
+    let db = super::open_db_to_read(&settings)?;
     let row = find(&db, &args.session)?;
     // The zones in force when it was recorded; today's settings only if those are unreadable.
     let zones: ZoneTable = match serde_json::from_str(&row.zones_json) {

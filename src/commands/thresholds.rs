@@ -17,7 +17,7 @@ use crate::ui;
 /// Analyse a session's RR intervals.
 pub fn run(cli: &Cli, args: &ThresholdsArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
-    let db = super::open_db(&settings)?;
+    let db = super::open_db_to_read(&settings)?;
     let row = super::summary::find(&db, &args.session)?;
     let readings = db.readings(row.id)?;
     let analysis = analyse(&db, row.id, &readings, &settings)?;

@@ -31,7 +31,7 @@ pub fn zones_json(z: &ZoneTable) -> serde_json::Value {
 /// Print the zones in force.
 pub fn run(cli: &Cli, args: &JsonArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
-    let db = super::open_db(&settings)?;
+    let db = super::open_db_to_read(&settings)?;
     let zones = crate::history::zones_in_force(&settings, &db)?;
     if args.json {
         let mut v = zones_json(&zones.table);

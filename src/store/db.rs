@@ -6,7 +6,11 @@
 //! summaries arrive as opaque JSON text) and hands it back; it computes no physiology and reads
 //! no clock (the [`Recorder`] is given a monotonic `now`).
 //!
-//! Layout: `schema` checks a file before anything writes to it and migrates it; the session
+//! Layout: `schema` checks a file before anything writes to it (the header, then `structure`:
+//! the tables of its version and their roots, a few pages whatever the file's size) and
+//! migrates it, or opens it read-only; `damage` maps SQLite's errors (a damaged page met by
+//! any query is "damaged", exit 10) and refuses every commit to a file seen damaged; `check`
+//! is `talkzone check`'s whole-file integrity check; the session
 //! listing, readings and strength log are queried in `sessions`, `readings` and `strength`;
 //! [`Recorder`] writes a live session at least once a second; `imports` stores an imported
 //! workout in one transaction and remembers which file it came from; `decode` turns stored values
@@ -18,7 +22,11 @@
 //! contact is NULL (not supported) / 0 (not detected) / 1 (detected); strength days are local
 //! calendar dates (as the person reads them) stored as days since 1970-01-01.
 
+#[allow(dead_code)] // Used by the readings layout (the next commit).
+mod block;
 mod calibrations;
+mod check;
+mod damage;
 mod decode;
 mod imports;
 mod morning;
@@ -27,6 +35,7 @@ mod recorder;
 mod schema;
 mod sessions;
 mod strength;
+mod structure;
 #[cfg(test)]
 mod tests;
 
@@ -40,6 +49,8 @@ use crate::owner_only;
 use crate::reading::Source;
 
 pub use calibrations::CalibrationRow;
+pub use check::{check_file, CheckProgress, CheckReport, Damage};
+pub use damage::is_damaged;
 pub use imports::{ImportMark, KnownActivity};
 pub use morning::{MorningCheckRow, MorningMetricsRow, NewMorningCheck, WellnessRow};
 pub use recorder::{Recorder, COMMIT_EVERY};
@@ -58,12 +69,23 @@ pub enum StoreError {
     )]
     NotTalkzone { path: PathBuf },
 
-    /// Not SQLite at all, or SQLite that fails `PRAGMA quick_check`. Left untouched.
+    /// Not SQLite at all, or SQLite that fails the structural check at open, or a damaged page
+    /// met by a command. Nothing more is written to it (see `damage`).
     #[error(
-        "{path} is damaged ({detail}); talkzone left it untouched. Restore it from a backup, or \
-         move it away (talkzone then starts a new, empty database) or choose another --data-dir."
+        "{path} is damaged ({detail}); talkzone wrote nothing to it. `talkzone check` tells what \
+         is damaged and what to do; restore it from a backup, or move it away (talkzone then \
+         starts a new, empty database) or choose another --data-dir."
     )]
     Corrupt { path: PathBuf, detail: String },
+
+    /// The file, its folder or its disk does not let talkzone write (permissions, a read-only
+    /// or full disk). Reading commands still work on it, read-only.
+    #[error(
+        "{path} cannot be written ({detail}). Commands that only read it (sessions, summary, \
+         export, week, trend, readiness, zones, check) still work; to record, give yourself \
+         write access to it and its folder (chmod u+w), or free disk space."
+    )]
+    CannotWrite { path: PathBuf, detail: String },
 
     /// Written by a newer talkzone whose schema this one does not know. Left untouched.
     #[error(
@@ -111,11 +133,26 @@ pub enum StoreError {
     NoSuchSession { path: PathBuf, id: SessionId },
 }
 
-/// Wraps a rusqlite error with the database's path.
+/// Wraps a rusqlite error with the database's path, telling damage, a file that cannot be
+/// written and other failures apart (`damage::classify`).
 fn sql_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-    move |source| StoreError::Sqlite {
-        path: path.to_owned(),
-        source,
+    move |source| damage::classify(path, source)
+}
+
+impl StoreError {
+    /// Whether the file could not be written (permissions, a read-only or full disk), so that
+    /// opening it read-only may still serve a command that only reads.
+    pub fn is_cannot_write(&self) -> bool {
+        match self {
+            StoreError::CannotWrite { .. } => true,
+            StoreError::Io { source, .. } => matches!(
+                source.kind(),
+                std::io::ErrorKind::PermissionDenied
+                    | std::io::ErrorKind::ReadOnlyFilesystem
+                    | std::io::ErrorKind::StorageFull
+            ),
+            _ => false,
+        }
     }
 }
 
@@ -153,6 +190,37 @@ impl Db {
         }
         Ok(out)
     }
+}
+
+/// Make the data dir, the database and SQLite's side files owner-only if they are not; one
+/// line for the user per change (or per failure to change: the data is then still exposed).
+fn make_private(data_dir: &Path, db: &Path) -> Vec<String> {
+    let side = |suffix: &str| {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        PathBuf::from(p)
+    };
+    let paths = [
+        data_dir.to_owned(),
+        db.to_owned(),
+        side("-wal"),
+        side("-shm"),
+    ];
+    paths
+        .iter()
+        .filter_map(|p| match owner_only::make_private(p) {
+            Ok(None) => None,
+            Ok(Some(mode)) => Some(format!(
+                "{} was readable by others (mode {mode:04o}); made it private ({})",
+                p.display(),
+                if p == data_dir { "0700" } else { "0600" }
+            )),
+            Err(e) => Some(format!(
+                "{} is readable by others and could not be made private: {e}",
+                p.display()
+            )),
+        })
+        .collect()
 }
 
 /// A session's row id.
@@ -250,6 +318,10 @@ pub struct Gap {
 pub struct Db {
     conn: Connection,
     path: PathBuf,
+    /// Opened with [`Db::open_read_only`]: every write fails.
+    read_only: bool,
+    /// What opening changed that the user should hear about (permissions tightened).
+    notices: Vec<String>,
 }
 
 impl std::fmt::Debug for Db {
@@ -260,13 +332,19 @@ impl std::fmt::Debug for Db {
 
 impl Db {
     /// Open `<data_dir>/talkzone.db`, creating the data dir (0700) and the file (0600) if
-    /// missing; check it is talkzone's and sound; migrate it to the current schema.
+    /// missing, and making them owner-only again if others could read them ([`Db::notices`]
+    /// says so); check it is talkzone's and structurally sound; migrate it to the current
+    /// schema.
     pub fn open(data_dir: &Path) -> Result<Db, StoreError> {
         owner_only::create_dir(data_dir).map_err(|source| StoreError::Io {
             path: data_dir.to_owned(),
             source,
         })?;
-        Db::open_file(&data_dir.join(FILE_NAME))
+        let path = data_dir.join(FILE_NAME);
+        let mut notices = make_private(data_dir, &path);
+        let mut db = Db::open_file(&path)?;
+        db.notices.append(&mut notices);
+        Ok(db)
     }
 
     /// Open the database at `path` (its folder must exist), as [`Db::open`] does.
@@ -275,7 +353,33 @@ impl Db {
         Ok(Db {
             conn,
             path: path.to_owned(),
+            read_only: false,
+            notices: Vec::new(),
         })
+    }
+
+    /// Open the existing `<data_dir>/talkzone.db` for reading only, when it cannot be written
+    /// (see [`StoreError::is_cannot_write`]): checked as [`Db::open`] checks it, but nothing
+    /// is created, tightened, migrated or written.
+    pub fn open_read_only(data_dir: &Path) -> Result<Db, StoreError> {
+        let path = data_dir.join(FILE_NAME);
+        let conn = schema::open_read_only(&path)?;
+        Ok(Db {
+            conn,
+            path,
+            read_only: true,
+            notices: Vec::new(),
+        })
+    }
+
+    /// Whether this handle was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// What opening changed that the user should be told (e.g. permissions made owner-only).
+    pub fn notices(&self) -> &[String] {
+        &self.notices
     }
 
     /// The database file.

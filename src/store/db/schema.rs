@@ -4,6 +4,9 @@
 //! The order matters. Opening a file in WAL mode, or rolling back a hot journal, writes to it;
 //! so the checks run on a read-only connection, and a file that fails them is never modified.
 //! Only then does a read-write connection set `journal_mode = WAL` and apply the migrations.
+//! The checks cost the same on an empty and a ten-year file: the header, the application id,
+//! the schema version and [`super::structure`] (no whole-file scan: that is `talkzone check`).
+//! A file that cannot be written can still be opened read-only ([`open_read_only`]).
 //!
 //! Versions: `PRAGMA user_version` is the number of [`MIGRATIONS`] applied; each migration runs
 //! in its own `BEGIN IMMEDIATE` transaction that re-reads the version first, so two talkzone
@@ -16,7 +19,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
-use super::{sql_err, StoreError};
+use super::{damage, sql_err, structure, StoreError};
 use crate::owner_only;
 
 /// `PRAGMA application_id` of every talkzone database: "TZDB" in ASCII.
@@ -203,6 +206,7 @@ pub(super) fn connect(path: &Path) -> Result<Connection, StoreError> {
         .map_err(&err)?;
     conn.pragma_update(None, "foreign_keys", true)
         .map_err(&err)?;
+    damage::refuse_commits_once_damaged(&conn, path);
     Ok(conn)
 }
 
@@ -227,16 +231,46 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// Check, without writing anything, that `path` is an empty file or a sound talkzone database
 /// of a version this talkzone knows.
 fn check(path: &Path) -> Result<(), StoreError> {
+    inspect(&read_connection(path)?, path).map(|_| ())
+}
+
+/// Open the existing database at `path` for reading only: nothing is created, migrated,
+/// recovered or written, so a file that talkzone may not write (its permissions, a read-only
+/// or full disk) can still be read. The file must already be at this talkzone's schema
+/// version (upgrading it is a write).
+pub(super) fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
+    let conn = read_connection(path)?;
+    let version = inspect(&conn, path)?;
+    if version < SCHEMA_VERSION {
+        return Err(StoreError::CannotWrite {
+            path: path.to_owned(),
+            detail: if version == 0 {
+                "it is still empty".into()
+            } else {
+                format!(
+                    "it is at schema version {version} and needs upgrading to version \
+                     {SCHEMA_VERSION}, which needs writing it"
+                )
+            },
+        });
+    }
+    conn.pragma_update(None, "query_only", true)
+        .map_err(sql_err(path))?;
+    Ok(conn)
+}
+
+/// A read-only connection to `path`, after a first look at its header (anything else than an
+/// empty file or SQLite's magic is not SQLite).
+///
+/// A WAL database needs its `-shm` index even to be read; where it cannot be created (a folder
+/// talkzone may not write, a full disk) and no `-wal` file holds commits that are not yet in
+/// the file, the file alone is the whole database, and it is opened "immutable" (SQLite then
+/// reads it without any locking or side file).
+pub(super) fn read_connection(path: &Path) -> Result<Connection, StoreError> {
     let io = |source| StoreError::Io {
         path: path.to_owned(),
         source,
     };
-    let corrupt = |detail: String| StoreError::Corrupt {
-        path: path.to_owned(),
-        detail,
-    };
-
-    // A cheap first look: anything else than an empty file or SQLite's header is not SQLite.
     let mut header = Vec::with_capacity(SQLITE_MAGIC.len());
     std::fs::File::open(path)
         .map_err(io)?
@@ -244,29 +278,74 @@ fn check(path: &Path) -> Result<(), StoreError> {
         .read_to_end(&mut header)
         .map_err(io)?;
     if !header.is_empty() && header != SQLITE_MAGIC {
-        return Err(corrupt("not an SQLite database".into()));
+        return Err(StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: "not an SQLite database".into(),
+        });
     }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| damage::classify(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_err(path))?;
+    let first_read = conn.query_row("PRAGMA schema_version", [], |r| r.get::<_, i64>(0));
+    match first_read {
+        Err(e) if damage::is_cannot_write(&e) && !holds_commits(&wal_path(path)) => {
+            drop(conn);
+            let uri = format!("file:{}?mode=ro&immutable=1", uri_path(path));
+            let conn = Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+                .map_err(|e| damage::classify(path, e))?;
+            Ok(conn)
+        }
+        Err(e) => Err(damage::classify(path, e)),
+        Ok(_) => Ok(conn),
+    }
+}
 
-    let ro = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| classify(path, e))?;
-    ro.busy_timeout(BUSY_TIMEOUT).map_err(sql_err(path))?;
+/// Whether a write-ahead log holds anything (missing or empty: no commit that is not already in
+/// the database file; an attempt to open the file read-write on a full disk leaves it empty).
+fn holds_commits(wal: &Path) -> bool {
+    std::fs::metadata(wal).is_ok_and(|m| m.len() > 0)
+}
+
+/// SQLite's write-ahead log beside `path`.
+fn wal_path(path: &Path) -> std::path::PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push("-wal");
+    p.into()
+}
+
+/// `path` for a `file:` URI: every byte but unreserved ones and `/` percent-encoded.
+fn uri_path(path: &Path) -> String {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The checks every open makes, reading only the first page and the roots of the tables: the
+/// file is empty or talkzone's, not from a newer talkzone, and structurally sound
+/// ([`structure::verify`]). Its schema version.
+fn inspect(ro: &Connection, path: &Path) -> Result<i64, StoreError> {
+    let classify = |e| damage::classify(path, e);
     // One read transaction, so every answer comes from the same snapshot: another talkzone
     // may be creating the schema right now, and its tables must never be seen without the
     // application id that the same transaction sets.
-    let ro = ro.unchecked_transaction().map_err(|e| classify(path, e))?;
+    let ro = ro.unchecked_transaction().map_err(classify)?;
 
     let app_id: i32 = ro
         .pragma_query_value(None, "application_id", |r| r.get(0))
-        .map_err(|e| classify(path, e))?;
+        .map_err(classify)?;
     let version: i64 = ro
         .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(|e| classify(path, e))?;
+        .map_err(classify)?;
     let objects: i64 = ro
         .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-        .map_err(|e| classify(path, e))?;
+        .map_err(classify)?;
 
     // An empty SQLite database (no tables, no application id) is adopted: nothing to lose.
     let fresh = app_id == 0 && objects == 0;
@@ -282,39 +361,8 @@ fn check(path: &Path) -> Result<(), StoreError> {
             supported: SCHEMA_VERSION,
         });
     }
-
-    let problems = quick_check(&ro).map_err(|e| classify(path, e))?;
-    if !problems.is_empty() {
-        return Err(corrupt(format!(
-            "PRAGMA quick_check: {}",
-            problems.join("; ")
-        )));
-    }
-    Ok(())
-}
-
-/// `PRAGMA quick_check`'s complaints (none when the file is sound), at most a few.
-fn quick_check(conn: &Connection) -> rusqlite::Result<Vec<String>> {
-    let mut stmt = conn.prepare("PRAGMA quick_check(5)")?;
-    let lines = stmt
-        .query_map([], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(if lines.len() == 1 && lines[0] == "ok" {
-        Vec::new()
-    } else {
-        lines
-    })
-}
-
-/// SQLite's "this is not a database" and "this database is corrupt" become [`StoreError::Corrupt`].
-fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
-    match e.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
-            path: path.to_owned(),
-            detail: e.to_string(),
-        },
-        _ => sql_err(path)(e),
-    }
+    structure::verify(&ro, path, version)?;
+    Ok(version)
 }
 
 /// Apply the pending migrations, each in its own transaction.

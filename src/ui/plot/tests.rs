@@ -483,6 +483,8 @@ fn trend_today(date: NaiveDate) -> TrendToday {
         ln_rmssd_7d: Some(4.05),
         rhr_7d_without_highest: Some(55.9),
         ln_rmssd_7d_without_lowest: Some(4.1),
+        rhr_week: None,
+        ln_rmssd_week: None,
         rhr_range: None,
         ln_rmssd_range: None,
         slope_14d: Some(1.44),

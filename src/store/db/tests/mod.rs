@@ -6,6 +6,7 @@ mod calibrations;
 mod files;
 mod imports;
 mod morning;
+mod opening;
 mod sessions;
 
 use std::path::Path;
