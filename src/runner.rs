@@ -8,7 +8,8 @@
 //! the capture, if any -> [`pipeline::process`] decodes it into an [`Output`] -> the running
 //! numbers take it -> the recording stores it (committed at least once a second) -> the view
 //! shows it and answers with [`Effect`]s, which the runner applies to the numbers and the
-//! recording.
+//! recording. A view that waits for the user can hold the source meanwhile
+//! ([`View::holds_source`]: the calibration's question, with a `--fast` source).
 //!
 //! A session ends at the end of the source (a replay, the simulator), when the view asks
 //! ([`Effect::Quit`]: `q`, a closed pipe, a protocol that is done), after `stop_after` of wall

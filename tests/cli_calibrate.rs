@@ -288,7 +288,8 @@ fn the_test_stops_at_95_percent_of_a_known_hrmax() {
     let config = config.display().to_string();
     let run = calibrate(
         &sb,
-        &["--config", &config, "--simulate", "--fast", "--json"],
+        // No --json: standard input is not a terminal, so the questions are JSON lines anyway.
+        &["--config", &config, "--simulate", "--fast"],
         |q| Some(vec![if q["ask"] == "speak" { "1" } else { "y" }.to_owned()]),
     );
     assert!(run.status.success(), "{}", run.stderr);
@@ -349,6 +350,12 @@ fn a_replayed_test_with_a_dropout_uses_what_arrived_and_shows_the_gap() {
     assert_eq!(stages[1]["readings"], 20);
     assert_eq!(stages[0]["gap_s"], 0.0);
     assert_eq!(r["stopped"], "negative");
+    assert!(
+        run.stderr
+            .contains("stage 2: 11 s without data while reading"),
+        "{}",
+        run.stderr
+    );
     check_against_the_recording(&sb, r);
 }
 
@@ -395,4 +402,102 @@ fn two_calibrations_make_a_history_with_the_change_between_them() {
     let text = sb.ok(&["calibrations"]);
     assert!(text.contains("comfortable up to"), "{text}");
     assert!(text.contains("at +1 km/h"), "{text}");
+}
+
+/// The zone starting at `id` in `zones --json`.
+fn zone_start(z: &Value, id: &str) -> f64 {
+    z["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|zone| zone["id"] == id)
+        .unwrap()["min_bpm"]
+        .as_f64()
+        .unwrap()
+}
+
+#[test]
+fn zones_auto_take_a_test_that_reached_a_no_and_never_a_partial_one() {
+    let sb = Sandbox::new();
+    let before = sb.json(&["zones", "--json"]);
+    assert_eq!(before["model"], "hrmax");
+    assert!(
+        before["basis"].as_str().unwrap().starts_with("auto: hrmax"),
+        "{before}"
+    );
+    assert_eq!(before["calibration"], Value::Null);
+    // A partial test (stopped at stage 3) changes nothing.
+    let partial = calibrate(&sb, &["--simulate", "--fast", "--json"], |q| {
+        (q["stage"] != 3).then(|| by_heart_rate(q)).flatten()
+    });
+    assert_eq!(partial.result["stopped"], "user");
+    assert_eq!(sb.json(&["zones", "--json"]), before);
+    // A test that reached a "no" sets them.
+    let run = calibrate(&sb, &["--simulate", "--fast", "--json"], by_heart_rate);
+    let r = &run.result;
+    assert_eq!(r["stopped"], "negative");
+    let after = sb.json(&["zones", "--json"]);
+    assert_eq!(after["model"], "talk_test", "{after}");
+    assert_eq!(after["calibration"], r["calibration"]);
+    assert!(
+        after["basis"]
+            .as_str()
+            .unwrap()
+            .contains("your talk test of"),
+        "{after}"
+    );
+    assert_eq!(
+        zone_start(&after, "vigorous"),
+        r["talk_ok_max_hr"].as_f64().unwrap()
+    );
+    assert_eq!(
+        zone_start(&after, "near_max"),
+        r["cannot_talk_hr"].as_f64().unwrap()
+    );
+    let sing = r["sing_ok_max_hr"].as_f64().unwrap();
+    assert_eq!(zone_start(&after, "moderate"), sing);
+    let light = zone_start(&after, "light");
+    assert!(light < sing, "light {light} below the singing line {sing}");
+    let text = sb.ok(&["zones"]);
+    assert!(text.contains("your talk test of"), "{text}");
+    // Typed-in thresholds win, and `zones` says so.
+    let config = sb.path("config.toml");
+    std::fs::write(
+        &config,
+        "[zones]\ntalk_ok_max_hr = 150\ncannot_talk_hr = 170\n",
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let typed = sb.json(&["--config", &config, "zones", "--json"]);
+    assert_eq!(typed["model"], "talk_test");
+    assert_eq!(zone_start(&typed, "vigorous"), 150.0);
+    assert!(
+        typed["basis"]
+            .as_str()
+            .unwrap()
+            .contains("win over your talk test"),
+        "{typed}"
+    );
+    // An explicit model is obeyed.
+    std::fs::write(&config, "[zones]\nmodel = \"hrmax\"\n").unwrap();
+    let explicit = sb.json(&["--config", &config, "zones", "--json"]);
+    assert_eq!(explicit["model"], "hrmax");
+    assert_eq!(
+        zone_start(&explicit, "vigorous"),
+        zone_start(&before, "vigorous")
+    );
+}
+
+#[test]
+fn a_stage_shorter_than_two_minutes_is_a_usage_error() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["calibrate", "--simulate", "--fast", "--stage-seconds", "60"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = sandbox::stderr(&out);
+    assert!(
+        err.contains("--stage-seconds") && err.contains("120"),
+        "{err}"
+    );
+    let out = sb.run(&["calibrate", "--simulate", "--modality", "rowing"]);
+    assert_eq!(out.status.code(), Some(2));
 }

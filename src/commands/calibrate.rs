@@ -20,15 +20,15 @@ use crate::source::{simulator, SourceKind};
 use crate::store::db::{CalibrationRow, Db};
 use crate::ui::calibration::json::QuestionLines;
 use crate::ui::calibration::report::{self, TestReport};
-use crate::ui::calibration::words::Modality;
+use crate::ui::calibration::screen::CalibrationScreen;
+use crate::ui::calibration::words::{self, Modality};
 use crate::ui::calibration::{Guide, GuidedView};
 
 /// Run the test.
 pub fn run(cli: &Cli, args: &CalibrateArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
     let db = super::open_db(&settings)?;
-    let baseline = crate::history::resting_baseline(&db, &settings)?;
-    let zones = session::zones_in_force(&settings, baseline)?;
+    let zones = session::zones_from_history(&settings, &db)?;
     for note in &zones.notes {
         eprintln!("talkzone: {note}");
     }
@@ -84,8 +84,11 @@ pub fn run(cli: &Cli, args: &CalibrateArgs) -> Result<(), AppError> {
         data_dir: settings.storage.data_dir.clone(),
     };
     let guide = Guide::new(test, modality, fast, summary.plausible);
-    // (The full-screen terminal view is still to come: lines on a terminal too, for now.)
-    let mut view: Box<dyn GuidedView> = Box::new(QuestionLines::new(guide));
+    let mut view: Box<dyn GuidedView> = if json {
+        Box::new(QuestionLines::new(guide))
+    } else {
+        Box::new(CalibrationScreen::new(guide))
+    };
     let outcome = super::block_on(runner::run(plan, view.as_mut()))??;
     let mut test = view.into_test();
     // The source ended, or a signal: a user stop.
@@ -139,9 +142,10 @@ pub fn run(cli: &Cli, args: &CalibrateArgs) -> Result<(), AppError> {
         super::print_json(&report::result_json(&r))
     } else {
         super::print(&format!(
-            "{}\n\n{}",
+            "{}\n\n{}\n{}\n",
             outcome.tally.closing_line(),
-            report::result_text(&r)
+            report::result_text(&r),
+            words::COOL_DOWN
         ))
     }
 }

@@ -38,7 +38,7 @@ pub fn run(cli: &Cli, args: &SummaryArgs) -> Result<(), AppError> {
     // The zones in force when it was recorded; today's settings only if those are unreadable.
     let zones: ZoneTable = match serde_json::from_str(&row.zones_json) {
         Ok(z) => z,
-        Err(_) => session::zones_in_force(&settings, None)?.table,
+        Err(_) => session::zones_in_force(&settings, None, None)?.table,
     };
     let stored = session::stored_summary(&row);
     let need_readings = stored.is_none() || args.plot.is_some();

@@ -310,6 +310,18 @@ fn delta(d: Duration) -> TimeDelta {
     TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
 }
 
+/// `t + d`, held at the end of time rather than overflowing (no reading gets there).
+fn after(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    t.checked_add_signed(delta(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// `t - d`, held at the start of time.
+fn before(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    t.checked_sub_signed(delta(d))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
 impl TalkTest {
     /// A test run by `plan` (a stage shorter than [`MIN_STAGE`] is raised to it; at most
     /// [`MAX_STAGES`] stages).
@@ -346,7 +358,7 @@ impl TalkTest {
         let warmup_end = match self.warmup_end {
             Some(end) => end,
             None => {
-                let end = t + delta(self.plan.warmup);
+                let end = after(t, self.plan.warmup);
                 self.started = Some(t);
                 self.warmup_end = Some(end);
                 steps.push(Step::WarmUp { start: t, end });
@@ -362,7 +374,7 @@ impl TalkTest {
             self.end_stage(end, &mut steps);
         }
         if let Some(r) = self.running.as_mut() {
-            if t >= r.end - delta(READING_WINDOW) {
+            if t >= before(r.end, READING_WINDOW) {
                 if let Some(hr) = hr {
                     r.window.push((t, hr));
                 }
@@ -376,7 +388,7 @@ impl TalkTest {
     }
 
     fn start_stage(&mut self, stage: u32, start: DateTime<Utc>, steps: &mut Vec<Step>) {
-        let end = start + delta(self.plan.stage);
+        let end = after(start, self.plan.stage);
         self.running = Some(Running {
             stage,
             start,
@@ -398,7 +410,7 @@ impl TalkTest {
         };
         let hr = (!r.window.is_empty())
             .then(|| r.window.iter().map(|(_, hr)| hr).sum::<f64>() / r.window.len() as f64);
-        let gap_s = gap_seconds(end - delta(READING_WINDOW), end, &r.window);
+        let gap_s = gap_seconds(before(end, READING_WINDOW), end, &r.window);
         self.stages.push(StageResult {
             stage: r.stage,
             start: r.start,

@@ -406,6 +406,28 @@ mod tests {
     }
 
     #[test]
+    fn the_talk_test_plan_holds_its_stages_for_the_test_s_own_lengths() {
+        let person = SimulatedPerson::default();
+        let plan = talk_test_plan(
+            &person,
+            Duration::from_secs(100),
+            Duration::from_secs(150),
+            15,
+        );
+        assert_eq!(plan.len(), 17);
+        assert_eq!(plan[0].duration, Duration::from_secs(100));
+        assert_eq!((plan[0].start_bpm, plan[0].end_bpm), (90.0, 104.0));
+        // 104, 112, ... capped at the maximum (183) from stage 11 (184) on.
+        assert_eq!(plan[1].start_bpm, 104.0);
+        assert_eq!(plan[10].start_bpm, 176.0);
+        assert_eq!(plan[11].start_bpm, 183.0);
+        assert!(plan[1..16]
+            .iter()
+            .all(|p| p.duration == Duration::from_secs(150) && p.start_bpm == p.end_bpm));
+        assert_eq!((plan[16].start_bpm, plan[16].end_bpm), (183.0, 90.0));
+    }
+
+    #[test]
     fn plan_phases_and_duration() {
         let plan = default_plan();
         let names: Vec<_> = plan.iter().map(|p| p.name).collect();

@@ -36,6 +36,9 @@ pub enum Input {
     Resize,
     /// A line typed on standard input (without its line end).
     Line(String),
+    /// A character key on a full-screen view that takes typed answers (the calibration's):
+    /// Enter is `'\n'`, Backspace `'\u{8}'`.
+    Char(char),
     /// Standard input closed.
     EndOfInput,
 }

@@ -397,3 +397,95 @@ fn a_stage_shorter_than_two_minutes_is_raised_to_two() {
     });
     assert_eq!(test.plan().stage, MIN_STAGE);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One thing that happens to a test: a reading `dt_s` after the last one (HR or no signal),
+    /// an answer, a workload, or (rarely) a stop.
+    #[derive(Debug, Clone)]
+    enum Event {
+        Reading { dt_s: i64, hr: Option<f64> },
+        Speak(u8),
+        Sing(bool),
+        Workload,
+        Stop,
+    }
+
+    fn event() -> impl Strategy<Value = Event> {
+        prop_oneof![
+            2000 => (1i64..=4, proptest::option::weighted(0.9, 60.0f64..200.0))
+                .prop_map(|(dt_s, hr)| Event::Reading { dt_s, hr }),
+            300 => (0u8..3).prop_map(Event::Speak),
+            200 => any::<bool>().prop_map(Event::Sing),
+            100 => Just(Event::Workload),
+            1 => Just(Event::Stop),
+        ]
+    }
+
+    proptest! {
+        // Each case is up to 4000 events (hours of test): 64 cases keep the suite quick.
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever arrives in whatever order: stages follow each other without a gap, each as
+        /// long as the plan says, at most 15; a stage's HR lies within its readings'; the
+        /// results are stages' heart rates; after the end nothing more happens.
+        #[test]
+        fn stages_tile_the_test_and_results_come_from_stages(
+            events in proptest::collection::vec(event(), 0..4000),
+            max_hr in proptest::option::of(150.0f64..220.0),
+        ) {
+            let plan = TestPlan { max_hr, ..plan(None) };
+            let mut test = TalkTest::new(plan);
+            let mut t = 0;
+            let mut finished = 0;
+            for e in &events {
+                let steps = match e {
+                    Event::Reading { dt_s, hr } => {
+                        t += dt_s;
+                        test.reading(at(t), *hr)
+                    }
+                    Event::Speak(k) => test.answer(Answer::Speak(
+                        [Speak::Yes, Speak::Equivocal, Speak::No][usize::from(*k)],
+                    )),
+                    Event::Sing(y) => test.answer(Answer::Sing(*y)),
+                    Event::Workload => {
+                        test.workload("5 km/h");
+                        Vec::new()
+                    }
+                    Event::Stop => test.stop(),
+                };
+                finished += steps.iter().filter(|s| matches!(s, Step::Finished(_))).count();
+                if test.stopped().is_some() {
+                    prop_assert!(test.question().is_none());
+                    prop_assert!(test.current_stage().is_none());
+                }
+            }
+            prop_assert!(finished <= 1);
+            let stages = test.stages();
+            prop_assert!(stages.len() <= MAX_STAGES as usize);
+            for (i, s) in stages.iter().enumerate() {
+                prop_assert_eq!(s.stage as usize, i + 1);
+                prop_assert_eq!(s.end - s.start, TimeDelta::seconds(120));
+                if i == 0 {
+                    prop_assert_eq!(Some(s.start), test.warmup_end());
+                } else {
+                    prop_assert_eq!(s.start, stages[i - 1].end);
+                }
+                prop_assert!(s.gap_s >= 0.0 && s.gap_s <= 30.0);
+                prop_assert_eq!(s.hr.is_some(), s.readings > 0);
+                if let Some(hr) = s.hr {
+                    prop_assert!((60.0..200.0).contains(&hr));
+                }
+            }
+            let r = test.results();
+            for hr in [r.talk_ok_max_hr, r.cannot_talk_hr, r.sing_ok_max_hr].into_iter().flatten() {
+                prop_assert!(stages.iter().any(|s| s.hr == Some(hr)));
+            }
+            if test.stopped() == Some(Stop::Negative) {
+                prop_assert!(r.cannot_talk_hr.is_some() || stages.iter().any(|s| s.speak == Some(Speak::No)));
+            }
+        }
+    }
+}

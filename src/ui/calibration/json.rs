@@ -56,6 +56,22 @@ impl QuestionLines {
                     eprintln!("Read this aloud now:\n\n{}\n", words::passage(*stage))
                 }
                 Step::Ask(q) => {
+                    let gap = self
+                        .guide
+                        .test
+                        .stages()
+                        .iter()
+                        .find(|s| s.stage == q.stage && s.gap_s > 0.0)
+                        .map(|s| s.gap_s);
+                    if let Some(gap) =
+                        gap.filter(|_| q.ask == crate::physiology::talk_test::Ask::Speak)
+                    {
+                        eprintln!(
+                            "talkzone: stage {}: {gap:.0} s without data while reading; its heart \
+                             rate is from what arrived",
+                            q.stage
+                        );
+                    }
                     if self.line(&question_json(q).to_string())? {
                         out.extend(effects(&self.guide.test.stop()));
                         out.push(Effect::Quit);
@@ -149,7 +165,7 @@ impl View for QuestionLines {
                 let steps = self.guide.test.stop();
                 self.show(steps)
             }
-            Input::Key(_) | Input::Resize => Ok(Vec::new()),
+            Input::Key(_) | Input::Char(_) | Input::Resize => Ok(Vec::new()),
         }
     }
 

@@ -1,10 +1,13 @@
 //! The talk-test calibration's screens: the [`words`] it says, the [`Guide`] both screens share
 //! (the protocol fed from the session's readings, and what its steps ask of the session runner),
-//! the JSON question lines of scripts and pipes ([`json::QuestionLines`]), the result and
+//! the JSON question lines of scripts and pipes ([`json::QuestionLines`]), the full-screen
+//! terminal view ([`screen::CalibrationScreen`] drawing a [`panel::Panel`]), the result and
 //! the history in words and JSON ([`report`]).
 
 pub mod json;
+pub mod panel;
 pub mod report;
+pub mod screen;
 pub mod words;
 
 use serde_json::json;

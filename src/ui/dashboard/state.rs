@@ -43,6 +43,9 @@ pub struct DashboardSettings {
     pub target: TalkZone,
     /// Where the data comes from, as shown in the header ("strap", "simulator", a file name).
     pub source_label: String,
+    /// Where the zones' talk-test thresholds came from, shown with the cue ("your talk test
+    /// of 12 Nov"); `None` for the population models.
+    pub zones_from: Option<String>,
 }
 
 /// A key, already mapped from the terminal (see [`super::terminal::key_from_crossterm`]), so
@@ -481,6 +484,7 @@ pub(crate) mod tests {
             zones: zones(),
             target: DEFAULT_TARGET,
             source_label: "simulator".into(),
+            zones_from: None,
         }
     }
 
@@ -495,8 +499,12 @@ pub(crate) mod tests {
 
     impl Screen {
         pub(crate) fn new() -> Self {
+            Self::with_settings(settings())
+        }
+
+        pub(crate) fn with_settings(settings: DashboardSettings) -> Self {
             Screen {
-                app: App::new(settings()),
+                app: App::new(settings),
                 live: LiveNumbers::new(LiveSettings {
                     zones: Some(zones()),
                     max_gap: Duration::from_secs(10),

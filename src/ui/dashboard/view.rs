@@ -212,11 +212,20 @@ fn draw_heart_rate(app: &App, live: &LiveNumbers, frame: &mut Frame, area: Rect,
     let zone_line = match app.zone() {
         Some(zone) => {
             let style = Style::new().fg(zone_color(zone));
-            Line::from(vec![
+            let mut spans = vec![
                 Span::styled(zone.label(), style.add_modifier(Modifier::BOLD)),
                 Span::styled(": ", style),
                 Span::styled(zone.cue(), style),
-            ])
+            ];
+            // Where the zones came from, when the row has room (the chart's title always says it).
+            if let Some(from) = &app.settings().zones_from {
+                let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+                let extra = format!(" ({from})");
+                if used + extra.chars().count() <= usize::from(zone_row.width) {
+                    spans.push(Span::styled(extra, DIM));
+                }
+            }
+            Line::from(spans)
         }
         None => Line::styled("no fresh heart rate", DIM),
     };
@@ -392,8 +401,14 @@ fn warning_line(app: &App) -> Line<'static> {
 
 fn draw_chart(app: &App, frame: &mut Frame, area: Rect, ten_minutes: bool) {
     let minutes = if ten_minutes { 10 } else { 5 };
+    let from = app
+        .settings()
+        .zones_from
+        .as_ref()
+        .map(|f| format!("· zones from {f} "))
+        .unwrap_or_default();
     let block = Block::bordered().border_style(DIM).title(Span::styled(
-        format!(" Heart rate, last {minutes} min "),
+        format!(" Heart rate, last {minutes} min {from}"),
         DIM,
     ));
     let inner = block.inner(area);
@@ -549,7 +564,7 @@ mod tests {
     use crate::event::{DeviceInfo, LinkEvent};
     use crate::reading::Contact;
     use crate::ui::dashboard::state::tests::{link, reading, reading_with, tick, Screen};
-    use crate::ui::dashboard::state::{Event, KeyInput};
+    use crate::ui::dashboard::state::{DashboardSettings, Event, KeyInput};
     use crate::ui::dashboard::widgets::lit_pixels;
     use ratatui::backend::TestBackend;
     use ratatui::buffer::Buffer;
@@ -586,7 +601,10 @@ mod tests {
 
     /// A session at 130 bpm (moderate), connected to a strap with a battery.
     fn moderate_app() -> Screen {
-        let mut app = Screen::new();
+        moderate_app_with(Screen::new())
+    }
+
+    fn moderate_app_with(mut app: Screen) -> Screen {
         app.send(link(LinkEvent::Connected(DeviceInfo {
             name: Some("Polar H10 1234".into()),
             address: "AA:BB".into(),
@@ -604,6 +622,28 @@ mod tests {
         }
         app.send(tick(120_000));
         app
+    }
+
+    #[test]
+    fn the_cue_says_where_talk_test_zones_came_from() {
+        let app = moderate_app_with(Screen::with_settings(DashboardSettings {
+            zones_from: Some("your talk test of 12 Nov".into()),
+            ..crate::ui::dashboard::state::tests::settings()
+        }));
+        // At 80x24 the chart's title says it; at 120x40 the zone's cue too.
+        let screen = text(&draw(&app, 80, 24));
+        assert!(
+            screen.contains("Heart rate, last 5 min · zones from your talk test of 12 Nov"),
+            "{screen}"
+        );
+        let wide = text(&draw(&app, 120, 40));
+        let row = wide
+            .lines()
+            .find(|l| l.contains("Moderate: you can talk, not sing"))
+            .unwrap_or("");
+        assert!(row.contains("(your talk test of 12 Nov)"), "{wide}");
+        let plain = text(&draw(&moderate_app(), 80, 24));
+        assert!(!plain.contains("talk test of"), "{plain}");
     }
 
     #[test]
