@@ -102,6 +102,7 @@ fn a_damaged_page_deep_inside_is_reported_by_what_touches_it_and_named_by_check(
         ]);
     }
     let mut refused = 0;
+    let mut unexportable: Vec<u64> = Vec::new();
     for args in &commands {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = sb.run(&args);
@@ -110,6 +111,9 @@ fn a_damaged_page_deep_inside_is_reported_by_what_touches_it_and_named_by_check(
         match out.status.code() {
             Some(10) => {
                 refused += 1;
+                if args[0] == "export" {
+                    unexportable.push(args[1].parse().unwrap());
+                }
                 assert!(err.contains("is damaged"), "{args:?}: {err}");
                 assert!(err.contains("talkzone check"), "{args:?}: {err}");
                 assert!(err.contains(&db.display().to_string()), "{args:?}: {err}");
@@ -144,6 +148,12 @@ fn a_damaged_page_deep_inside_is_reported_by_what_touches_it_and_named_by_check(
     assert_eq!(v.status.code(), Some(10));
     let v: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
     assert_eq!(v["sound"], false);
+    assert_eq!(
+        v["unreadable_sessions"],
+        serde_json::json!(unexportable),
+        "check names the sessions that export could not read"
+    );
+    assert!(!unexportable.is_empty());
     assert!(
         v["damaged"]
             .as_array()

@@ -54,6 +54,7 @@ pub fn run(cli: &Cli, args: &JsonArgs) -> Result<(), AppError> {
             "pages": report.pages,
             "problems": report.problems,
             "damaged": report.damaged.iter().map(damage_json).collect::<Vec<_>>(),
+            "unreadable_sessions": report.unreadable_sessions,
         }))?;
     } else {
         super::print(&report_text(&shown, &report))?;
@@ -149,6 +150,16 @@ pub fn report_text(path: &str, r: &CheckReport) -> String {
             }
         });
     }
+    if !r.unreadable_sessions.is_empty() {
+        out.push_str(&format!(
+            "  - sessions whose readings cannot be read: {} (every other session reads)\n",
+            r.unreadable_sessions
+                .iter()
+                .map(|id| id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     out.push_str("SQLite said:\n");
     for line in &r.problems {
         out.push_str(&format!("  {line}\n"));
@@ -187,6 +198,7 @@ mod tests {
             pages: 12,
             problems: vec![],
             damaged: vec![],
+            unreadable_sessions: vec![],
         };
         assert_eq!(
             report_text("/d/talkzone.db", &sound),
@@ -199,6 +211,7 @@ mod tests {
                 name: "readings_by_session".into(),
                 table: "readings".into(),
             }],
+            unreadable_sessions: vec![],
         };
         let t = report_text("/d/talkzone.db", &index_only);
         assert!(t.contains("index readings_by_session"), "{t}");
@@ -210,11 +223,16 @@ mod tests {
             damaged: vec![Damage::Table {
                 name: "readings".into(),
             }],
+            unreadable_sessions: vec![12, 57],
         };
         let t = report_text("/d/talkzone.db", &table);
         assert!(t.contains("table readings (the heart-rate readings"), "{t}");
         assert!(t.contains("from a backup"), "{t}");
         assert!(t.contains("Tree 3 page 5"), "{t}");
         assert!(!t.contains("REINDEX"), "{t}");
+        assert!(
+            t.contains("sessions whose readings cannot be read: 12, 57"),
+            "{t}"
+        );
     }
 }

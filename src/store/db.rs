@@ -82,8 +82,8 @@ pub enum StoreError {
     /// or full disk). Reading commands still work on it, read-only.
     #[error(
         "{path} cannot be written ({detail}). Commands that only read it (sessions, summary, \
-         export, week, trend, readiness, zones, check) still work; to record, give yourself \
-         write access to it and its folder (chmod u+w), or free disk space."
+         export, week, trend, readiness, zones, calibrations, check) still work; to record, give \
+         yourself write access to it and its folder (chmod u+w), or free disk space."
     )]
     CannotWrite { path: PathBuf, detail: String },
 

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use rusqlite::Connection;
 
 use super::structure::quoted;
-use super::{damage, schema, StoreError, APPLICATION_ID};
+use super::{damage, schema, Db, SessionId, StoreError, APPLICATION_ID};
 
 /// How far the check is, in pages of the file; then, once every page was walked, SQLite
 /// compares every index entry with its row, for which no total is known (`pages_done`).
@@ -47,6 +47,9 @@ pub struct CheckReport {
     pub problems: Vec<String>,
     /// What the problems are about, each part once, tables before indexes.
     pub damaged: Vec<Damage>,
+    /// When a table is damaged: the sessions whose readings cannot be read back (each one
+    /// read as `summary` and `export` read it); the others can still be exported.
+    pub unreadable_sessions: Vec<SessionId>,
 }
 
 impl CheckReport {
@@ -117,7 +120,6 @@ pub fn check_file(
         Err(e) if damage::is_corruption(&e) => by_table(&conn, &roots).map_err(classify)?,
         Err(e) => return Err(classify(e)),
     };
-    conn.progress_handler(0, None::<fn() -> bool>);
     let problems: Vec<String> = problems.into_iter().filter(|l| l != "ok").collect();
     for d in place(&problems, &roots) {
         if !damaged.contains(&d) {
@@ -125,10 +127,26 @@ pub fn check_file(
         }
     }
     damaged.sort_by_key(rank);
+    let tables_hit = damaged
+        .iter()
+        .any(|d| matches!(d, Damage::Table { .. } | Damage::Unplaced));
+    let db = Db {
+        conn,
+        path: path.to_owned(),
+        read_only: true,
+        notices: Vec::new(),
+    };
+    let unreadable_sessions = if tables_hit {
+        unreadable_sessions(&db)
+    } else {
+        Vec::new()
+    };
+    db.conn.progress_handler(0, None::<fn() -> bool>);
     Ok(CheckReport {
         pages,
         problems,
         damaged,
+        unreadable_sessions,
     })
 }
 
@@ -153,6 +171,28 @@ fn roots(conn: &Connection) -> Vec<Root> {
         rows.collect()
     };
     read().unwrap_or_default()
+}
+
+/// Every session whose readings (or the session row itself) cannot be read back, by reading
+/// each one as the commands do (whatever the readings' layout); empty when even the list of
+/// sessions cannot be read.
+fn unreadable_sessions(db: &Db) -> Vec<SessionId> {
+    let ids: Vec<SessionId> = db
+        .conn
+        .prepare("SELECT id FROM sessions ORDER BY id")
+        .and_then(|mut st| {
+            st.query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .unwrap_or_default();
+    ids.into_iter()
+        .filter(|&id| {
+            matches!(
+                db.readings(id),
+                Err(StoreError::Corrupt { .. } | StoreError::BadRow { .. })
+            )
+        })
+        .collect()
 }
 
 /// `PRAGMA integrity_check(arg)`'s lines (`ok` alone when sound); `arg` is the most lines to
