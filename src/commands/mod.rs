@@ -6,6 +6,7 @@ pub mod export;
 pub mod import;
 pub mod live;
 pub mod log;
+mod migration_progress;
 pub mod morning;
 pub mod readiness;
 pub mod scan;
@@ -138,7 +139,10 @@ pub fn print_json(v: &serde_json::Value) -> Result<(), AppError> {
 
 /// Open the database and recover sessions a killed process left unfinished (telling the user).
 pub fn open_db(settings: &Settings) -> Result<crate::store::db::Db, AppError> {
-    let mut db = crate::store::db::Db::open(&settings.storage.data_dir)?;
+    let mut progress = migration_progress::MigrationProgress::default();
+    let mut db = crate::store::db::Db::open_reporting(&settings.storage.data_dir, &mut |s| {
+        progress.show(s)
+    })?;
     for (id, s) in crate::session::recover_unfinished(&mut db, settings)? {
         eprintln!(
             "talkzone: session {id} from an earlier run was not finished; recovered it: {}",

@@ -13,14 +13,18 @@
 //! edited or damaged, and a bad value is an error naming the table and row, never a panic).
 //!
 //! Stored forms: instants are UTC integer milliseconds since the Unix epoch (sub-millisecond
-//! precision is dropped); RR intervals are a BLOB of little-endian `u16` raw values (1/1024 s);
-//! contact is NULL (not supported) / 0 (not detected) / 1 (detected); strength days are local
-//! calendar dates (as the person reads them) stored as days since 1970-01-01.
+//! precision is dropped); a session's readings are format-1 blocks of up to 64 (`block`:
+//! delta-coded times, heart rates, contact, energy, RR in their own unit), written by `readings`
+//! and the [`Recorder`]; `migrate_v5` converts the row-per-reading layout of version 4. A
+//! morning check's RR intervals are a BLOB of little-endian `u16` raw values (1/1024 s, or ms
+//! behind a mark byte); contact is NULL (not supported) / 0 (not detected) / 1 (detected);
+//! strength days are local calendar dates (as the person reads them) stored as days since
+//! 1970-01-01.
 
-#[allow(dead_code)] // Used by the readings layout (the next commit).
 mod block;
 mod decode;
 mod imports;
+mod migrate_v5;
 mod morning;
 mod readings;
 mod recorder;
@@ -40,6 +44,7 @@ use crate::owner_only;
 use crate::reading::Source;
 
 pub use imports::{ImportMark, KnownActivity};
+pub use migrate_v5::MigrationStep;
 pub use morning::{MorningCheckRow, MorningMetricsRow, NewMorningCheck, WellnessRow};
 pub use recorder::{Recorder, COMMIT_EVERY};
 pub use schema::{APPLICATION_ID, BUSY_TIMEOUT, SCHEMA_VERSION};
@@ -261,16 +266,32 @@ impl Db {
     /// Open `<data_dir>/talkzone.db`, creating the data dir (0700) and the file (0600) if
     /// missing; check it is talkzone's and sound; migrate it to the current schema.
     pub fn open(data_dir: &Path) -> Result<Db, StoreError> {
+        Db::open_reporting(data_dir, &mut |_| {})
+    }
+
+    /// [`Db::open`], telling `progress` how a migration of an old file goes (converting ten
+    /// years of readings to a newer layout takes seconds; it happens once).
+    pub fn open_reporting(
+        data_dir: &Path,
+        progress: &mut dyn FnMut(MigrationStep),
+    ) -> Result<Db, StoreError> {
         owner_only::create_dir(data_dir).map_err(|source| StoreError::Io {
             path: data_dir.to_owned(),
             source,
         })?;
-        Db::open_file(&data_dir.join(FILE_NAME))
+        Db::open_file_reporting(&data_dir.join(FILE_NAME), progress)
     }
 
     /// Open the database at `path` (its folder must exist), as [`Db::open`] does.
     pub fn open_file(path: &Path) -> Result<Db, StoreError> {
-        let conn = schema::open(path)?;
+        Db::open_file_reporting(path, &mut |_| {})
+    }
+
+    fn open_file_reporting(
+        path: &Path,
+        progress: &mut dyn FnMut(MigrationStep),
+    ) -> Result<Db, StoreError> {
+        let conn = schema::open(path, progress)?;
         Ok(Db {
             conn,
             path: path.to_owned(),
@@ -285,13 +306,13 @@ impl Db {
     /// A writer for session `id`'s readings, gaps and laps, on a connection of its own (so it
     /// can live in another task or thread while this handle lists or updates sessions).
     pub fn recorder(&self, id: SessionId) -> Result<Recorder, StoreError> {
-        if !self.session_exists(id)? {
+        let Some(session) = self.session(id)? else {
             return Err(StoreError::NoSuchSession {
                 path: self.path.clone(),
                 id,
             });
-        }
+        };
         let conn = schema::connect(&self.path)?;
-        Ok(Recorder::new(conn, self.path.clone(), id))
+        Recorder::new(conn, self.path.clone(), id, session.source)
     }
 }

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
+use super::migrate_v5::{self, MigrationStep};
 use super::{sql_err, StoreError};
 use crate::owner_only;
 
@@ -27,6 +28,9 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The schema version this talkzone writes (and the newest it reads).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The version whose migration moves the readings into blocks ([`V5`]).
+const BLOCKS_VERSION: i64 = 5;
 
 /// Version 1: sessions, readings, gaps, the strength log.
 const V1: &str = "
@@ -143,17 +147,32 @@ CREATE TABLE imports (
 CREATE INDEX imports_by_session ON imports(session_id);
 ";
 
+/// Version 5: a session's readings in format-1 blocks of up to 64 (`reading_blocks`, created
+/// with the bookkeeping table `migrate_v5` by [`super::migrate_v5`] before this runs, while the
+/// file is still version 4), instead of a row each; the row-per-reading table goes. This SQL
+/// runs after [`super::migrate_v5::finish`] converted every session, in the same transaction;
+/// the emptied `migrate_v5` stays as the marker that the file is still to be compacted.
+const V5: &str = "
+DROP TABLE readings;
+DELETE FROM migrate_v5;
+";
+
 /// The migrations, in order; `MIGRATIONS[i]` takes version `i` to `i + 1`. Append only: never
 /// edit one that has shipped.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
-/// Create (if missing), check, configure and migrate the database at `path`.
-pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {
+/// Create (if missing), check, configure and migrate the database at `path`, telling
+/// `progress` how a long migration goes.
+pub(super) fn open(
+    path: &Path,
+    progress: &mut dyn FnMut(MigrationStep),
+) -> Result<Connection, StoreError> {
     create_if_missing(path)?;
     check(path)?;
     let mut conn = connect(path)?;
     enable_wal(&conn, path)?;
-    migrate(&mut conn, path)?;
+    migrate(&mut conn, path, progress)?;
+    migrate_v5::compact_if_pending(&conn, path, progress)?;
     Ok(conn)
 }
 
@@ -315,8 +334,13 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
     }
 }
 
-/// Apply the pending migrations, each in its own transaction.
-fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+/// Apply the pending migrations, each in its own transaction (version 5's conversion of the
+/// readings first runs in batches of its own: [`super::migrate_v5`]).
+fn migrate(
+    conn: &mut Connection,
+    path: &Path,
+    progress: &mut dyn FnMut(MigrationStep),
+) -> Result<(), StoreError> {
     let err = sql_err(path);
     let user_version =
         |c: &Connection| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0));
@@ -325,6 +349,10 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     }
     for (from, sql) in MIGRATIONS.iter().enumerate() {
         let to = from as i64 + 1;
+        if to == BLOCKS_VERSION && user_version(conn).map_err(&err)? == from as i64 {
+            migrate_v5::prepare(conn, path)?;
+            migrate_v5::convert_batches(conn, path, progress)?;
+        }
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&err)?;
@@ -339,6 +367,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
         }
         if current >= to {
             continue;
+        }
+        if to == BLOCKS_VERSION {
+            migrate_v5::finish(&tx, path)?;
         }
         tx.execute_batch(sql).map_err(&err)?;
         tx.pragma_update(None, "user_version", to).map_err(&err)?;

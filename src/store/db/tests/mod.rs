@@ -1,7 +1,9 @@
 //! Tests of the store against real files in temporary folders, by area: opening, checking and
-//! migrating files ([`files`]), sessions and their readings ([`sessions`]), morning checks
+//! migrating files ([`files`]), readings in blocks and the version-4 migration ([`blocks`]),
+//! sessions and their readings ([`sessions`]), morning checks
 //! ([`morning`]) and imports ([`imports`]). The helpers here are shared.
 
+mod blocks;
 mod files;
 mod imports;
 mod morning;
