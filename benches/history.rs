@@ -19,7 +19,10 @@ fn bench(c: &mut Criterion) {
     };
     let db = Db::open(&dir).expect("open");
     let all = db.sessions().expect("sessions");
-    let (newest, oldest) = (all.first().expect("a session"), all.last().expect("a session"));
+    let (newest, oldest) = (
+        all.first().expect("a session"),
+        all.last().expect("a session"),
+    );
     let size = std::fs::metadata(db.path()).expect("size").len();
     let readings: usize = all
         .iter()
@@ -32,9 +35,15 @@ fn bench(c: &mut Criterion) {
     );
 
     let mut g = c.benchmark_group("history");
-    g.bench_function("open", |b| b.iter(|| Db::open(black_box(&dir)).expect("open")));
-    g.bench_function("sessions_all", |b| b.iter(|| db.sessions().expect("sessions")));
-    g.bench_function("last_session", |b| b.iter(|| db.last_session().expect("last")));
+    g.bench_function("open", |b| {
+        b.iter(|| Db::open(black_box(&dir)).expect("open"))
+    });
+    g.bench_function("sessions_all", |b| {
+        b.iter(|| db.sessions().expect("sessions"))
+    });
+    g.bench_function("last_session", |b| {
+        b.iter(|| db.last_session().expect("last"))
+    });
     g.bench_function("readings_newest", |b| {
         b.iter(|| db.readings(black_box(newest.id)).expect("readings"))
     });
@@ -43,8 +52,11 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("sessions_of_a_week", |b| {
         b.iter(|| {
-            db.sessions_between(newest.start - Duration::days(7), newest.start + Duration::days(1))
-                .expect("week")
+            db.sessions_between(
+                newest.start - Duration::days(7),
+                newest.start + Duration::days(1),
+            )
+            .expect("week")
         })
     });
     g.finish();

@@ -11,6 +11,7 @@ use crate::config::device::WATCHDOG_SECONDS;
 use crate::config::morning::{DURATION_SECONDS, SETTLE_SECONDS};
 use crate::error::EXIT_CODES_HELP;
 use crate::physiology::person::Posture;
+use crate::ui::calibration::words::Modality;
 
 /// The longest time a flag may give, seconds (a year: beyond it, a typo).
 const MAX_FLAG_SECONDS: f64 = 366.0 * 24.0 * 3600.0;
@@ -83,8 +84,9 @@ pub enum Command {
     Live(LiveArgs),
     /// Show your talk-test zones: the model, HRmax and HRrest used, each zone in bpm.
     Zones(JsonArgs),
-    /// List recorded sessions: date, duration, class, average HR, load.
-    Sessions(JsonArgs),
+    /// List recorded sessions, newest first: date, duration, class, average HR, load (the
+    /// latest 50 unless --all or --since).
+    Sessions(SessionsArgs),
     /// Summarise one session: time in zones, class, moderate-equivalent minutes, load.
     #[command(after_help = EXIT_CODES_HELP)]
     Summary(SummaryArgs),
@@ -101,6 +103,12 @@ pub enum Command {
     /// your baseline and today's readiness.
     #[command(after_help = EXIT_CODES_HELP)]
     Morning(MorningArgs),
+    /// The talk-test calibration: a guided test of rising effort that finds the heart rates at
+    /// which you can sing, can talk and can no longer talk, and sets your zones from them.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Calibrate(CalibrateArgs),
+    /// Every talk-test calibration, newest first, with the change since the one before.
+    Calibrations(JsonArgs),
     /// Your resting heart rate and HRV day by day: 7-day averages against your normal range.
     Trend(TrendArgs),
     /// Today's verdict (ready / take it easy / scale back) with its reasons and advice.
@@ -115,6 +123,10 @@ pub enum Command {
     /// Delete a recorded session (asks first).
     #[command(after_help = EXIT_CODES_HELP)]
     Delete(DeleteArgs),
+    /// Check the whole database file for damage (SQLite's integrity check): exit 0 when sound,
+    /// 10 with what is damaged and what to do.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Check(JsonArgs),
 }
 
 #[derive(Debug, Args)]
@@ -194,6 +206,31 @@ pub struct MorningArgs {
     pub json: bool,
 }
 
+/// `--stage-seconds`: at least two minutes (docs/science.md §3), at most half an hour.
+pub const STAGE_SECONDS: RangeInclusive<f64> = 120.0..=1800.0;
+/// `--warmup-seconds`: none to half an hour.
+pub const WARMUP_SECONDS: RangeInclusive<f64> = 0.0..=1800.0;
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// What you do the test on: a treadmill walk (the grade rises), a run (a little faster each
+    /// stage), a bike (+25 W) or anything else.
+    #[arg(long, default_value = "walk", value_parser = Modality::IDS)]
+    pub modality: String,
+    /// Seconds per stage, at least 120.
+    #[arg(long, default_value = "120", value_name = "S", value_parser = seconds_in(&STAGE_SECONDS))]
+    pub stage_seconds: Duration,
+    /// Seconds of warm-up before the first stage (no questions).
+    #[arg(long, default_value = "180", value_name = "S", value_parser = seconds_in(&WARMUP_SECONDS))]
+    pub warmup_seconds: Duration,
+    /// Questions as JSON lines on standard output, answers read from standard input (also
+    /// whenever standard input or output is not a terminal).
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct TrendArgs {
     /// Days to show, ending on --date.
@@ -222,6 +259,19 @@ pub struct ReadinessArgs {
 
 #[derive(Debug, Args)]
 pub struct JsonArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionsArgs {
+    /// List every session, not only the latest 50.
+    #[arg(long, conflicts_with = "since")]
+    pub all: bool,
+    /// List every session that started on or after this day (YYYY-MM-DD, local).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub since: Option<chrono::NaiveDate>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -317,7 +367,7 @@ pub struct LiveArgs {
     pub no_record: bool,
 }
 
-/// Where the heart beats come from: shared by `live` and `morning`.
+/// Where the heart beats come from: shared by `live`, `morning` and `calibrate`.
 #[derive(Debug, Args)]
 pub struct SourceArgs {
     /// Strap to use: an address (AA:BB:CC:DD:EE:FF) or part of its name. Else [device] in the

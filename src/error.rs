@@ -52,7 +52,8 @@ Exit codes:
   7  the chosen device has no Heart Rate Service (0x180D)
   8  permission denied by the operating system
   9  an input file (e.g. --replay capture) could not be read
- 10  the database could not be used (not talkzone's, damaged, newer version, locked)
+ 10  the database could not be used (not talkzone's, damaged, newer version, locked);
+     `talkzone check` found it damaged
  11  no such session
  12  morning check refused (poor strap contact or too little clean data; the data is kept)
  13  some files could not be imported (each is named above; the others were imported)";
@@ -136,6 +137,14 @@ pub enum AppError {
     #[error("{0}")]
     NotConfirmed(String),
 
+    /// `talkzone check` found the database damaged (the report says what and what to do).
+    #[error("{0}")]
+    Damaged(String),
+
+    /// The session asked to be deleted is being recorded right now by another talkzone.
+    #[error("{0}")]
+    BeingRecorded(String),
+
     /// A session or check has not the data asked of it (no reading at all, no RR intervals,
     /// RR too disturbed to use).
     #[error("{0}")]
@@ -150,7 +159,7 @@ impl AppError {
             AppError::Config(_) | AppError::Zones(_) => Exit::Config,
             AppError::Store(crate::store::db::StoreError::NoSuchSession { .. })
             | AppError::NotFound(_) => Exit::NotFound,
-            AppError::Store(_) => Exit::Store,
+            AppError::Store(_) | AppError::Damaged(_) => Exit::Store,
             AppError::CheckRefused(_) => Exit::CheckRefused,
             AppError::ImportFailed(_) => Exit::ImportFailed,
             AppError::Ble(e) => match e {
@@ -174,6 +183,7 @@ impl AppError {
             | AppError::SourceTask(_)
             | AppError::Lock { .. }
             | AppError::NotConfirmed(_)
+            | AppError::BeingRecorded(_)
             | AppError::NoData(_) => Exit::Failure,
         }
     }

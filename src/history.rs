@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::physiology::baseline::{trend, DailyCheck, Trend};
 use crate::physiology::readiness::{readiness, LoadInput, Readiness, Wellness};
 use crate::physiology::week::{is_hard_day, SessionDigest};
+use crate::physiology::zones::MeasuredTalkTest;
 use crate::session::{digest_of, local_date, local_day_bounds};
 use crate::store::db::{Db, MorningCheckRow};
 
@@ -128,4 +129,19 @@ pub fn resting_baseline(db: &Db, settings: &Settings) -> Result<Option<f64>, App
         .today
         .rhr_range
         .map(|r| r.mean))
+}
+
+/// The latest talk-test calibration that reached a comfortable stage and a "no": the one
+/// `[zones] model = "auto"` draws the zones from (an aborted or partial test never changes them,
+/// docs/science.md §20).
+pub fn latest_talk_test(db: &Db) -> Result<Option<MeasuredTalkTest>, AppError> {
+    Ok(db.calibrations()?.iter().find_map(|c| {
+        Some(MeasuredTalkTest {
+            calibration: c.id,
+            date: local_date(c.t),
+            talk_ok_max_hr: c.talk_ok_max_hr.filter(|h| h.is_finite())?,
+            cannot_talk_hr: c.cannot_talk_hr.filter(|h| h.is_finite())?,
+            sing_ok_max_hr: c.sing_ok_max_hr,
+        })
+    }))
 }

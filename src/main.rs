@@ -23,8 +23,11 @@ fn main() -> ExitCode {
         Command::Export(args) => commands::export::run(&cli, args),
         Command::Delete(args) => commands::delete::run(&cli, args),
         Command::Morning(args) => commands::morning::run(&cli, args),
+        Command::Calibrate(args) => commands::calibrate::run(&cli, args),
+        Command::Calibrations(args) => commands::calibrations::run(&cli, args),
         Command::Trend(args) => commands::trend::run(&cli, args),
         Command::Readiness(args) => commands::readiness::run(&cli, args),
+        Command::Check(args) => commands::check::run(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,7 +8,8 @@
 //! the capture, if any -> [`pipeline::process`] decodes it into an [`Output`] -> the running
 //! numbers take it -> the recording stores it (committed at least once a second) -> the view
 //! shows it and answers with [`Effect`]s, which the runner applies to the numbers and the
-//! recording.
+//! recording. A view that waits for the user can hold the source meanwhile
+//! ([`View::holds_source`]: the calibration's question, with a `--fast` source).
 //!
 //! A session ends at the end of the source (a replay, the simulator), when the view asks
 //! ([`Effect::Quit`]: `q`, a closed pipe, a protocol that is done), after `stop_after` of wall
@@ -437,7 +438,7 @@ pub async fn run(plan: SessionPlan, view: &mut dyn View) -> Result<Outcome, AppE
                 .and_then(|r| r.commit_due())
                 .map(tokio::time::Instant::from_std);
             let effects = tokio::select! {
-                e = rx.recv() => {
+                e = rx.recv(), if !session.view.holds_source() => {
                     let Some(event) = e else { break };
                     session.event(event, &mut ended)?
                 }

@@ -18,7 +18,7 @@ use crate::physiology::summary::{
     summarise, without_paused, Flag, PausedSpan, Summary, SummaryOptions,
 };
 use crate::physiology::week::{hard_day_after_hard_day, SessionDigest};
-use crate::physiology::zones::{zone_table, PersonInputs, ZoneTable};
+use crate::physiology::zones::{resolve, zone_table, MeasuredTalkTest, PersonInputs, ZoneTable};
 use crate::pipeline::Output;
 use crate::reading::{Reading, Source};
 use crate::store::db::{Db, Listing, NewSession, Recorder, SessionId, SessionRow, SessionStatus};
@@ -34,15 +34,26 @@ pub struct ZonesInForce {
     pub table: ZoneTable,
     /// E.g. "zones assume age 40: set `[profile]` age or max_hr in your config".
     pub notes: Vec<String>,
+    /// Which model and why ("auto: talk_test, from your talk test of 12 Nov 2026 ...").
+    pub why: String,
+    /// Where talk-test thresholds came from, for the live cue ("your talk test of 12 Nov").
+    pub cue_source: Option<String>,
+    /// The calibration the zones come from, if any.
+    pub calibration: Option<i64>,
 }
 
 /// The zones in force for these settings. `baseline_resting_hr` is the morning-check baseline,
-/// when one exists (it wins over `profile.resting_hr`, docs/science.md §2, §17).
+/// when one exists (it wins over `profile.resting_hr`, docs/science.md §2, §17);
+/// `calibration` the latest talk test that reached a "no" (`[zones] model = "auto"`, §20).
 pub fn zones_in_force(
     settings: &Settings,
     baseline_resting_hr: Option<f64>,
+    calibration: Option<MeasuredTalkTest>,
 ) -> Result<ZonesInForce, AppError> {
     let mut person = PersonInputs::from_profile(&settings.profile, baseline_resting_hr);
+    person.calibration = calibration;
+    // Resolved before an age is assumed: an assumed HRmax is no reason to choose `hrr`.
+    let basis = resolve(&settings.zones.config, &person);
     let mut notes = Vec::new();
     let assumed = person.age.is_none() && person.max_hr.is_none();
     if assumed {
@@ -52,14 +63,28 @@ pub fn zones_in_force(
              zones of your own (`talkzone zones` shows them)"
         ));
     }
-    let mut table = zone_table(&settings.zones.config, &person)?;
+    let mut table = zone_table(&basis.config, &person)?;
     if assumed {
         table.max_hr_source = format!(
             "{} (age {ASSUMED_AGE} assumed: profile.age not set)",
             table.max_hr_source
         );
     }
-    Ok(ZonesInForce { table, notes })
+    Ok(ZonesInForce {
+        table,
+        notes,
+        why: basis.why,
+        cue_source: basis.cue_source,
+        calibration: basis.calibration,
+    })
+}
+
+/// The zones in force from what the store knows: the morning-check baseline and the latest
+/// talk test that reached a "no".
+pub fn zones_from_history(settings: &Settings, db: &Db) -> Result<ZonesInForce, AppError> {
+    let baseline = crate::history::resting_baseline(db, settings)?;
+    let calibration = crate::history::latest_talk_test(db)?;
+    zones_in_force(settings, baseline, calibration)
 }
 
 /// Summary options from the settings.
@@ -208,7 +233,7 @@ pub fn recover_unfinished(
         };
         let zones: ZoneTable = match serde_json::from_str(&row.zones_json) {
             Ok(z) => z,
-            Err(_) => zones_in_force(settings, None)?.table,
+            Err(_) => zones_in_force(settings, None, None)?.table,
         };
         let readings = db.readings(row.id)?;
         if readings.is_empty() {

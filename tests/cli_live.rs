@@ -11,14 +11,24 @@ use serde_json::Value;
 mod sandbox;
 use sandbox::{stderr, Sandbox};
 
-/// Every stdout line as JSON, without the closing `summary` object.
+/// Every stdout line as JSON, without the closing `summary` object and the DFA alpha1 windows
+/// (their own tests: tests/cli_alpha1.rs).
 fn json_lines(out: &Output) -> Vec<Value> {
     let all: Vec<Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
         .collect();
     all.into_iter()
-        .filter(|v| v["event"] != "summary")
+        .filter(|v| v["event"] != "summary" && v["event"] != "alpha1")
+        .collect()
+}
+
+/// The `alpha1` event lines.
+fn alpha1_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["event"] == "alpha1")
         .collect()
 }
 
@@ -39,6 +49,14 @@ fn simulated_workout_streams_json_readings() {
     let sb = Sandbox::new();
     let out = sb.run(&["live", "--simulate", "--fast", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // The simulated heart sends RR: DFA alpha1 windows every 20 s after the first 120 s.
+    let alpha1 = alpha1_lines(&out);
+    assert!(alpha1.len() >= 100, "{} alpha1 lines", alpha1.len());
+    for a in &alpha1 {
+        for key in ["t", "alpha1", "hr", "artifact_share", "reliable"] {
+            assert!(a.get(key).is_some(), "{key} missing in {a}");
+        }
+    }
     let lines = json_lines(&out);
     assert!(
         lines.len() >= 2000,

@@ -284,3 +284,98 @@ fn an_empty_week_says_nothing_yet() {
     let v = sb.json(&["week", "--date", "2026-11-25", "--json"]);
     assert_eq!(v["moderate_equivalent_min"], 0.0);
 }
+
+/// A session being recorded holds its recording lock: `delete` refuses it (before, the delete
+/// went through and the recording then died blaming the disk), and deletes it once the
+/// recording is gone. Synchronised on the recording's own output lines.
+#[test]
+fn a_session_being_recorded_is_not_deleted() {
+    let sb = Sandbox::new();
+    let mut child = sb
+        .talkzone()
+        .args(["live", "--simulate", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The first line is printed after the recording started (it starts at the first event).
+    lines.next().unwrap().unwrap();
+    let list = sb.json(&["sessions", "--json"]);
+    let row = &list.as_array().unwrap()[0];
+    assert_eq!(row["status"], "recording");
+    let id = row["id"].to_string();
+
+    let out = sb.run(&["delete", &id, "--yes"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("session {id} is being recorded right now")),
+        "{}",
+        stderr(&out)
+    );
+    // The recording goes on: more readings arrive, and the session is still there.
+    lines.next().unwrap().unwrap();
+    assert_eq!(sb.json(&["sessions", "--json"])[0]["status"], "recording");
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Nobody records it now: the next start recovers it, and then it can be deleted.
+    assert!(sb.ok(&["delete", &id, "--yes"]).contains("Deleted session"));
+    assert!(sb
+        .json(&["sessions", "--json"])
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+/// Sixty finished sessions a day apart (written straight into the file, as talkzone's own
+/// rows): `sessions` shows the latest 50 and says so, `--all` all, `--since` those from a day.
+#[test]
+fn sessions_lists_the_latest_fifty_unless_told_otherwise() {
+    let sb = Sandbox::new();
+    sb.ok(&["sessions"]);
+    {
+        let c = rusqlite::Connection::open(sb.path("data/talkzone.db")).unwrap();
+        // 2026-01-01T08:00:00Z, then a day later each time.
+        let day0 = 1_767_225_600_000_i64 + 8 * 3_600_000;
+        for i in 0..60_i64 {
+            c.execute(
+                "INSERT INTO sessions (start_ms, end_ms, source, status, zones_json) \
+                 VALUES (?1, ?2, 'simulator', 'complete', '{}')",
+                [day0 + i * 86_400_000, day0 + i * 86_400_000 + 1_800_000],
+            )
+            .unwrap();
+        }
+    }
+    let latest = sb.json(&["sessions", "--json"]);
+    let latest = latest.as_array().unwrap();
+    assert_eq!(latest.len(), 50);
+    assert_eq!(latest[0]["start"], "2026-03-01T08:00:00.000Z");
+    assert_eq!(latest[49]["start"], "2026-01-11T08:00:00.000Z");
+    let text = sb.ok(&["sessions"]);
+    assert_eq!(text.lines().count(), 1 + 50 + 1, "{text}");
+    assert!(
+        text.ends_with("(the latest 50; 10 older not shown: --all lists every session, --since YYYY-MM-DD those since a day)\n"),
+        "{text}"
+    );
+    assert_eq!(
+        sb.json(&["sessions", "--all", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        60
+    );
+    let since = sb.json(&["sessions", "--since", "2026-02-20", "--json"]);
+    let since = since.as_array().unwrap();
+    assert_eq!(since.len(), 10, "20 Feb to 1 Mar");
+    assert_eq!(since[9]["start"], "2026-02-20T08:00:00.000Z");
+    assert!(!sb
+        .ok(&["sessions", "--since", "2026-02-20"])
+        .contains("older not shown"));
+    let out = sb.run(&["sessions", "--all", "--since", "2026-02-20"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--all and --since do not go together"
+    );
+}

@@ -74,6 +74,14 @@ fn the_small_evaluation_runs_through_the_binary() {
         assert!(rule["meets_targets"].is_boolean(), "{rule:#}");
     }
 
+    // With no morning check at all the verdict says so first (issue 13 item 3).
+    let no_check = r["binary"]["no_check_text"].as_str().unwrap();
+    assert_eq!(
+        no_check.lines().nth(1),
+        Some("no morning check yet: readiness needs at least 3 a week"),
+        "{no_check}"
+    );
+
     // The text report carries the headline figures.
     let text = readiness_eval::report(&r);
     assert!(text.contains("take_it_easy"), "{text}");

@@ -1,6 +1,7 @@
 //! The live screen in a real pseudo-terminal: `talkzone live --simulate` runs under tmux at
 //! 80x24, shows a heart rate and a zone, `q` ends it, and the summary appears once the terminal
-//! is restored. tmux plays the terminal (scripts/setup-test-env installs it when missing).
+//! is restored. Likewise the talk-test calibration's screen: the passage, the question, the
+//! answer keys and `q`. tmux plays the terminal (scripts/setup-test-env installs it when missing).
 //!
 //! Waiting is polling the screen for a condition with a deadline, never a fixed sleep.
 
@@ -14,7 +15,10 @@ struct Tmux {
 
 impl Tmux {
     fn start(cmd: &str) -> Tmux {
-        let socket = format!("talkzone-test-{}", std::process::id());
+        // One server per test: tests of this file run in parallel.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("talkzone-test-{}-{n}", std::process::id());
         let t = Tmux { socket };
         // The pane stays open after talkzone exits, so its last screen can be read.
         let ok = t
@@ -110,4 +114,51 @@ fn the_dashboard_shows_heart_rate_and_zone_and_q_ends_with_a_summary() {
     assert!(after.contains("time in zones:"), "{after}");
     // The terminal is back to normal: the dashboard's frame is gone.
     assert!(!after.contains("Heart rate, last"), "{after}");
+}
+
+#[test]
+fn the_calibration_screen_shows_the_passage_takes_answer_keys_and_q_ends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_talkzone");
+    let data = dir.path().join("data");
+    // --fast: the simulated test runs ahead to the first question and waits there.
+    let cmd = format!(
+        "env -u TALKZONE_CONFIG HOME={home} TZ=UTC {bin} --data-dir {data} calibrate --simulate \
+         --fast --modality bike",
+        home = dir.path().display(),
+        data = data.display(),
+    );
+    let tmux = Tmux::start(&cmd);
+    let screen = tmux.wait_for("the first question under its passage", |s| {
+        s.contains("Could you speak comfortably?")
+    });
+    assert!(screen.contains("Read this aloud"), "{screen}");
+    assert!(screen.contains("The old bakery"), "{screen}");
+    assert!(screen.contains("Talk test · bike · stage 2"), "{screen}");
+    assert!(screen.contains("Add 25 W"), "{screen}");
+    assert!(screen.contains("bpm"), "{screen}");
+    assert!(screen.contains("q stop"), "{screen}");
+    // A key that is no answer changes nothing; 1 answers and singing is asked.
+    tmux.keys("x");
+    tmux.keys("1");
+    tmux.wait_for("the singing question", |s| {
+        s.contains("Could you have sung it?")
+    });
+    // The workload, typed.
+    tmux.keys("w");
+    tmux.cmd(&["send-keys", "-t", "tz", "-l", "75 W"])
+        .status()
+        .unwrap();
+    tmux.keys("Enter");
+    tmux.keys("y");
+    let screen = tmux.wait_for("stage 2's question", |s| {
+        s.contains("Could you speak comfortably?") && s.contains("Every spring the river")
+    });
+    assert!(screen.contains("stage 3"), "{screen}");
+    tmux.keys("q");
+    let after = tmux.wait_for("the result after q", |s| s.contains("Talk test 1 ("));
+    assert!(after.contains("stopped early"), "{after}");
+    assert!(after.contains("75 W"), "{after}");
+    assert!(after.contains("comfortable up to"), "{after}");
+    assert!(!after.contains("Read this aloud"), "{after}");
 }

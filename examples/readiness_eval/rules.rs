@@ -4,11 +4,12 @@
 //!
 //! [`current`] is today's rule (src/physiology/baseline.rs and readiness.rs with the defaults
 //! of config.toml): the evaluation checks that it agrees with the binary on every day, which
-//! validates this re-implementation. The other rules are the candidates of the phase-2 proposal
-//! (docs/science.md §5, §12), each a [`Rule`] made of these parts:
+//! validates this re-implementation. It is rule P of the proposal (docs/science.md §12); the
+//! other rules are [`before`] (the rule before issue 13) and the proposal's steps from it, each
+//! a [`Rule`] made of these parts:
 //! - [`Band::MeansT`]: the band is as wide as a stable person's week mean scatters around the
-//!   range mean, `t x SD x sqrt(1/n_week + 1/n_range)`, instead of `k x SD` of the daily values
-//!   ([`Band::Days`], today's rule);
+//!   range mean, `t x SD x sqrt(1/n_week + 1/n_range)` (today's rule), instead of `k x SD` of
+//!   the daily values ([`Band::Days`], the rule before);
 //! - floors: never narrower than the marker's resolution ([`FLOOR_RHR`], [`FLOOR_LN`]) nor than
 //!   the smallest worthwhile change (0.5 x the daily SD, Plews 2012, 2014);
 //! - [`Robust::Outlier`]: the extreme morning of the week is left out only when it IS an
@@ -173,10 +174,28 @@ pub struct Rule {
     pub trend: Option<(f64, f64)>,
 }
 
-/// Today's rule.
+/// Today's rule: P of the proposal (the defaults of config.toml, docs/science.md §12).
 pub fn current() -> Rule {
     Rule {
         name: "current".into(),
+        band: Band::MeansT(2.2, 2.0),
+        floor_rhr: FLOOR_RHR,
+        floor_ln: FLOOR_LN,
+        swc: true,
+        robust: Robust::Outlier(3.0),
+        persist: 1,
+        sb_persist: 1,
+        sb_far: Some(3.5),
+        window: WINDOW,
+        trend: Some((2.0, 1.0)),
+    }
+}
+
+/// The rule before issue 13: the 7-day mean without its most extreme morning against the
+/// range mean +- 0.5 SD of the daily values; two markers give scale_back.
+pub fn before() -> Rule {
+    Rule {
+        name: "before".into(),
         band: Band::Days(0.5),
         floor_rhr: 0.0,
         floor_ln: 0.0,
@@ -211,10 +230,10 @@ fn with(name: &str, band: Band, robust: Robust, persist: usize, trend: Option<(f
     }
 }
 
-/// The rules shown beside today's: one change at a time, then the proposal (P) and a faster
-/// alternative with a 5-day window (Q).
+/// The rules shown beside today's (P): the rule before, then one change at a time from it (A-E),
+/// P again by its construction, and a faster alternative with a 5-day window (Q).
 pub fn candidates() -> Vec<Rule> {
-    let cur = current();
+    let cur = before();
     let named = |name: &str, r: Rule| Rule {
         name: name.into(),
         ..r
@@ -240,7 +259,8 @@ pub fn candidates() -> Vec<Rule> {
         ..far.clone()
     };
     vec![
-        cur.clone(),
+        current(),
+        named("before issue 13: 0.5 SD of days", cur.clone()),
         named("A  + floors 1 bpm / 0.05 and SWC 0.5 SD", floors.clone()),
         named(
             "B  A with k = 1.0 SD",

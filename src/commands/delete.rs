@@ -1,10 +1,14 @@
 //! `talkzone delete ID`: remove a session with its readings, after asking (`--yes` skips the
-//! question; without a terminal to ask on, `--yes` is required).
+//! question; without a terminal to ask on, `--yes` is required). A session being recorded
+//! right now (another talkzone holds its recording lock, [`crate::store::lock`]) is not
+//! deleted: the lock is taken first and held until the session is gone, so no recording can be
+//! pulled from under a running `live` or `morning`.
 
 use std::io::{BufRead, IsTerminal, Write};
 
 use crate::cli::{Cli, DeleteArgs};
 use crate::error::AppError;
+use crate::store::lock::RecordingLock;
 use crate::ui::report::{local_when, minutes};
 
 /// Delete a session.
@@ -12,6 +16,23 @@ pub fn run(cli: &Cli, args: &DeleteArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
     let mut db = super::open_db(&settings)?;
     let row = super::summary::find(&db, &args.id.to_string())?;
+    let dir = &settings.storage.data_dir;
+    let _lock = match RecordingLock::acquire(dir, row.id) {
+        Ok(lock) => lock,
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+            return Err(AppError::BeingRecorded(format!(
+                "session {} is being recorded right now by another talkzone; not deleted. End \
+                 that recording first (q or Ctrl-C where it runs), then delete it.",
+                row.id
+            )))
+        }
+        Err(source) => {
+            return Err(AppError::Lock {
+                dir: dir.clone(),
+                source,
+            })
+        }
+    };
     if !args.yes {
         let what = format!(
             "session {} ({}, {}{})",

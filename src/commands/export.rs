@@ -5,6 +5,10 @@
 //! Every stored reading is written, paused stretches included (the file is the recording; a
 //! summary leaves paused time out). A session with no known sport (every live one) is exported
 //! as TCX sport `Other`; an imported one keeps the sport its file gave.
+//!
+//! `-o` onto a symbolic link is refused (see [`crate::owner_only::create_file`]); a write that
+//! fails (a full disk) names the output file and leaves no cut-off file behind. The database is
+//! only read (read-only when it cannot be written), so a full disk is never a database error.
 
 use std::io::Write;
 
@@ -16,7 +20,7 @@ use crate::owner_only;
 /// Export a session.
 pub fn run(cli: &Cli, args: &ExportArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
-    let db = super::open_db(&settings)?;
+    let db = super::open_db_to_read(&settings)?;
     let row = super::summary::find(&db, &args.session)?;
     let readings = db.readings(row.id)?;
     let meta = ExportMeta {
@@ -38,8 +42,16 @@ pub fn run(cli: &Cli, args: &ExportArgs) -> Result<(), AppError> {
                 source,
             };
             let mut file = owner_only::create_file(path).map_err(cannot)?;
-            file.write_all(text.as_bytes()).map_err(cannot)?;
-            file.sync_all().map_err(cannot)
+            let written = file
+                .write_all(text.as_bytes())
+                .and_then(|()| file.sync_all());
+            if let Err(e) = written {
+                // A full disk leaves a cut-off file that would look like an export: remove it.
+                drop(file);
+                let _ = std::fs::remove_file(path);
+                return Err(cannot(e));
+            }
+            Ok(())
         }
     }
 }

@@ -123,8 +123,7 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), AppError> {
     quiet_caught_decoder_panics();
     let settings = super::settings(cli)?;
     let mut db = super::open_db(&settings)?;
-    let baseline = crate::history::resting_baseline(&db, &settings)?;
-    let zones = session::zones_in_force(&settings, baseline)?;
+    let zones = session::zones_from_history(&settings, &db)?;
     for note in &zones.notes {
         eprintln!("talkzone: {note}");
     }

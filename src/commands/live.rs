@@ -64,14 +64,14 @@ pub fn run(cli: &Cli, args: &LiveArgs) -> Result<(), AppError> {
     } else {
         Some(super::open_db(&settings)?)
     };
-    let baseline = match &db {
-        Some(db) => crate::history::resting_baseline(db, &settings)?,
-        None => None,
+    let zones = match &db {
+        Some(db) => session::zones_from_history(&settings, db)?,
+        None => session::zones_in_force(&settings, None, None)?,
     };
-    let zones = session::zones_in_force(&settings, baseline)?;
     for note in &zones.notes {
         eprintln!("talkzone: {note}");
     }
+    let zones_from = zones.cue_source.clone();
     let zones = zones.table;
     let source = super::source_plan(&settings, &args.source)?;
     let screen = screen(args);
@@ -108,6 +108,7 @@ pub fn run(cli: &Cli, args: &LiveArgs) -> Result<(), AppError> {
             zones: zones.clone(),
             target: settings.zones.target,
             source_label,
+            zones_from,
         })),
         Screen::Lines(format) => Box::new(LinesView::new(format, zones)),
     };

@@ -1,6 +1,15 @@
 //! One thin function per subcommand: settings in, a source, the core and an output wired
-//! together, an [`crate::error::AppError`] or success out.
+//! together, an [`crate::error::AppError`] or success out. Recording: [`live`], [`morning`],
+//! [`calibrate`];
+//! reading the history: [`sessions`], [`summary`], [`thresholds`], [`week`], [`trend`],
+//! [`readiness`], [`zones`], [`calibrations`]; changing it: [`log`], [`delete`], [`import`];
+//! out: [`export`]; the file itself: [`check`]; the radio: [`scan`]. Commands that only read
+//! open the database with [`open_db_to_read`] (read-only when it cannot be written), the
+//! others with [`open_db`].
 
+pub mod calibrate;
+pub mod calibrations;
+pub mod check;
 pub mod delete;
 pub mod export;
 pub mod import;
@@ -137,19 +146,54 @@ pub fn print_json(v: &serde_json::Value) -> Result<(), AppError> {
     print(&format!("{v}\n"))
 }
 
-/// Open the database and recover sessions a killed process left unfinished (telling the user).
+/// Open the database and recover sessions a killed process left unfinished (telling the user,
+/// as about permissions made private again).
 pub fn open_db(settings: &Settings) -> Result<crate::store::db::Db, AppError> {
     let mut progress = migration_progress::MigrationProgress::default();
     let mut db = crate::store::db::Db::open_reporting(&settings.storage.data_dir, &mut |s| {
         progress.show(s)
     })?;
-    for (id, s) in crate::session::recover_unfinished(&mut db, settings)? {
-        eprintln!(
-            "talkzone: session {id} from an earlier run was not finished; recovered it: {}",
-            s.verdict
-        );
+    for note in db.notices() {
+        eprintln!("talkzone: {note}");
+    }
+    // Recovery reads every reading of the killed session (to summarise it): the pages a crash
+    // could have touched, bounded by one session. Damage there is told, the session is left
+    // as it is (nothing is written to a damaged file), and the command goes on.
+    match crate::session::recover_unfinished(&mut db, settings) {
+        Ok(recovered) => {
+            for (id, s) in recovered {
+                eprintln!(
+                    "talkzone: session {id} from an earlier run was not finished; recovered \
+                     it: {}",
+                    s.verdict
+                );
+            }
+        }
+        Err(AppError::Store(e @ crate::store::db::StoreError::Corrupt { .. })) => {
+            eprintln!(
+                "talkzone: a session left unfinished by an earlier run could not be recovered: {e}"
+            );
+        }
+        Err(e) => return Err(e),
     }
     Ok(db)
+}
+
+/// Open the database for a command that only reads it: as [`open_db`] (which also recovers
+/// killed recordings) when it can be written, else read-only, saying so, so that a file on a
+/// read-only or full disk, or one the user may not write, can still be listed and exported.
+pub fn open_db_to_read(settings: &Settings) -> Result<crate::store::db::Db, AppError> {
+    match open_db(settings) {
+        Err(AppError::Store(e)) if e.is_cannot_write() => {
+            let Ok(db) = crate::store::db::Db::open_read_only(&settings.storage.data_dir) else {
+                return Err(AppError::Store(e));
+            };
+            eprintln!("talkzone: {e}");
+            eprintln!("talkzone: reading it as it is, without changing anything.");
+            Ok(db)
+        }
+        other => other,
+    }
 }
 
 /// Runs a command's async work on a multi-threaded tokio runtime, and then shuts the runtime

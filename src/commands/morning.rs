@@ -198,7 +198,7 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
             "clean_s": m.clean_s,
             "dropouts": recorded.tally.dropouts,
             "bad_packets": recorded.tally.bad_packets,
-            "baseline": trend.today,
+            "baseline": super::readiness::baseline_json(&trend.today),
         });
         v["readiness"] = serde_json::to_value(&readiness).unwrap_or_default();
         super::print_json(&v)
@@ -223,7 +223,7 @@ pub fn run(cli: &Cli, args: &MorningArgs) -> Result<(), AppError> {
             out.push_str(&format!("  {status}\n"));
         }
         out.push('\n');
-        out.push_str(&ui::readiness::readiness(&readiness));
+        out.push_str(&ui::readiness::readiness(&readiness, &trend.today));
         super::print(&out)
     }
 }

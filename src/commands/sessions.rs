@@ -1,4 +1,6 @@
-//! `talkzone sessions`: the recorded sessions, newest first.
+//! `talkzone sessions [--all | --since DATE]`: the recorded sessions, newest first: the latest
+//! [`LATEST`] unless `--all` or `--since`, reading only the rows it shows (a ten-year history
+//! is not loaded to show its last weeks).
 //!
 //! A session's start and length follow the one rule of [`crate::timeline`] (start = first
 //! reading, duration = last - first), as `summary` shows them: both come from the stored
@@ -9,7 +11,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::cli::{Cli, JsonArgs};
+use crate::cli::{Cli, SessionsArgs};
 use crate::error::AppError;
 use crate::protocol::capture::format_time;
 use crate::session;
@@ -51,12 +53,32 @@ pub fn row_json(row: &SessionRow) -> serde_json::Value {
     })
 }
 
+/// How many sessions are listed without `--all` or `--since`.
+pub const LATEST: usize = 50;
+
 /// List the sessions.
-pub fn run(cli: &Cli, args: &JsonArgs) -> Result<(), AppError> {
+pub fn run(cli: &Cli, args: &SessionsArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
-    let db = super::open_db(&settings)?;
-    let rows = db.sessions()?;
+    let db = super::open_db_to_read(&settings)?;
+    let (rows, more) = if args.all {
+        (db.sessions()?, 0)
+    } else if let Some(day) = args.since {
+        (db.sessions_since(session::local_day_bounds(day).0)?, 0)
+    } else {
+        let rows = db.latest_sessions(LATEST)?;
+        let more = if rows.len() == LATEST {
+            db.session_count()?.saturating_sub(LATEST as u64)
+        } else {
+            0
+        };
+        (rows, more)
+    };
     if args.json {
+        if more > 0 {
+            eprintln!(
+                "talkzone: the latest {LATEST} sessions; {more} older not shown (--all, --since)"
+            );
+        }
         return super::print_json(&json!(rows.iter().map(row_json).collect::<Vec<_>>()));
     }
     if rows.is_empty() {
@@ -94,6 +116,12 @@ pub fn run(cli: &Cli, args: &JsonArgs) -> Result<(), AppError> {
             } else {
                 ""
             },
+        ));
+    }
+    if more > 0 {
+        out.push_str(&format!(
+            "(the latest {LATEST}; {more} older not shown: --all lists every session, --since \
+             YYYY-MM-DD those since a day)\n"
         ));
     }
     super::print(&out)

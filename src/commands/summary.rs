@@ -33,12 +33,12 @@ pub fn find(db: &Db, which: &str) -> Result<SessionRow, AppError> {
 /// Show a session's summary.
 pub fn run(cli: &Cli, args: &SummaryArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
-    let db = super::open_db(&settings)?;
+    let db = super::open_db_to_read(&settings)?;
     let row = find(&db, &args.session)?;
     // The zones in force when it was recorded; today's settings only if those are unreadable.
     let zones: ZoneTable = match serde_json::from_str(&row.zones_json) {
         Ok(z) => z,
-        Err(_) => session::zones_in_force(&settings, None)?.table,
+        Err(_) => session::zones_in_force(&settings, None, None)?.table,
     };
     let stored = session::stored_summary(&row);
     let need_readings = stored.is_none() || args.plot.is_some();
@@ -56,12 +56,14 @@ pub fn run(cli: &Cli, args: &SummaryArgs) -> Result<(), AppError> {
         // Start = first reading (crate::timeline), as the text and `sessions` say.
         let start = summary.start.unwrap_or(row.start);
         let title = format!("Session {} · {}", row.id, ui::report::local_when(start));
-        let svg = ui::plot::session_svg(
+        let windows = super::thresholds::alpha1_windows(&db, row.id, &readings, &settings)?;
+        let svg = ui::plot::session_svg_with_alpha1(
             &readings,
             &zones,
             &title,
             settings.summary.max_gap,
             settings.summary.plausible,
+            &windows,
         );
         ui::plot::write_svg(path, &svg)?;
     }

@@ -5,31 +5,22 @@
 use serde_json::json;
 
 use crate::cli::{Cli, ThresholdsArgs};
+use crate::config::Settings;
 use crate::error::AppError;
-use crate::physiology::dfa::{self, DfaAnalysis, DfaOptions};
+use crate::physiology::dfa::{self, DfaAnalysis, DfaOptions, DfaWindow};
 use crate::physiology::summary::without_paused;
+use crate::reading::Reading;
 use crate::session;
+use crate::store::db::Db;
 use crate::ui;
 
 /// Analyse a session's RR intervals.
 pub fn run(cli: &Cli, args: &ThresholdsArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
-    let db = super::open_db(&settings)?;
+    let db = super::open_db_to_read(&settings)?;
     let row = super::summary::find(&db, &args.session)?;
     let readings = db.readings(row.id)?;
-    let paused = session::paused_spans(&db, row.id)?;
-    let readings = if paused.is_empty() {
-        readings
-    } else {
-        without_paused(&readings, &paused)
-    };
-    let analysis = dfa::analyse(
-        &readings,
-        &DfaOptions {
-            max_gap: settings.summary.max_gap,
-            ..DfaOptions::default()
-        },
-    );
+    let analysis = analyse(&db, row.id, &readings, &settings)?;
     if analysis.rr_count == 0 {
         return Err(AppError::NoData(format!(
             "session {} has no RR intervals, and DFA alpha1 is computed from them: record with a \
@@ -60,6 +51,36 @@ pub fn run(cli: &Cli, args: &ThresholdsArgs) -> Result<(), AppError> {
         )));
     }
     Ok(())
+}
+
+/// DFA alpha1 of a stored session's `readings` (its paused stretches left out), with the
+/// summary's `max_gap`.
+fn analyse(
+    db: &Db,
+    id: i64,
+    readings: &[Reading],
+    settings: &Settings,
+) -> Result<DfaAnalysis, AppError> {
+    let paused = session::paused_spans(db, id)?;
+    let opts = DfaOptions {
+        max_gap: settings.summary.max_gap,
+        ..DfaOptions::default()
+    };
+    Ok(if paused.is_empty() {
+        dfa::analyse(readings, &opts)
+    } else {
+        dfa::analyse(&without_paused(readings, &paused), &opts)
+    })
+}
+
+/// The alpha1 windows of a stored session, for `summary --plot`.
+pub fn alpha1_windows(
+    db: &Db,
+    id: i64,
+    readings: &[Reading],
+    settings: &Settings,
+) -> Result<Vec<DfaWindow>, AppError> {
+    Ok(analyse(db, id, readings, settings)?.windows)
 }
 
 /// The mean artifact share of the windows, weighted by their beats.

@@ -9,7 +9,7 @@ use crate::ui;
 /// Show the trend.
 pub fn run(cli: &Cli, args: &TrendArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
-    let db = super::open_db(&settings)?;
+    let db = super::open_db_to_read(&settings)?;
     let today = args.date.unwrap_or_else(super::morning::today);
     let trend = history::trend_as_of(&db, today, &settings, args.days as usize)?;
     if let Some(path) = &args.plot {

@@ -12,7 +12,7 @@ use crate::ui;
 /// Show the week holding `--date` (default today).
 pub fn run(cli: &Cli, args: &WeekArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
-    let db = super::open_db(&settings)?;
+    let db = super::open_db_to_read(&settings)?;
     let day = args.date.unwrap_or_else(|| Local::now().date_naive());
     let monday = week_of(day);
     // From the Sunday before (to tell whether Monday was a hard day after a hard day).

@@ -1,5 +1,6 @@
-//! `talkzone zones`: the talk-test zones in force, where HRmax and HRrest came from, and each
-//! zone's lower bound in bpm.
+//! `talkzone zones`: the talk-test zones in force, which model and why (`basis`: with the
+//! default `auto`, a talk-test calibration, the resting baseline or HRmax), where HRmax and
+//! HRrest came from, and each zone's lower bound in bpm.
 
 use serde_json::json;
 
@@ -31,15 +32,21 @@ pub fn zones_json(z: &ZoneTable) -> serde_json::Value {
 /// Print the zones in force.
 pub fn run(cli: &Cli, args: &JsonArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
-    let db = super::open_db(&settings)?;
-    let baseline = crate::history::resting_baseline(&db, &settings)?;
-    let zones = session::zones_in_force(&settings, baseline)?;
+    let db = super::open_db_to_read(&settings)?;
+    let zones = session::zones_from_history(&settings, &db)?;
     if args.json {
-        super::print_json(&zones_json(&zones.table))
+        let mut v = zones_json(&zones.table);
+        v["basis"] = json!(zones.why);
+        v["calibration"] = json!(zones.calibration);
+        super::print_json(&v)
     } else {
         for note in &zones.notes {
             eprintln!("talkzone: {note}");
         }
-        super::print(&ui::report::zones(&zones.table))
+        super::print(&format!(
+            "Zones: {}\n{}",
+            zones.why,
+            ui::report::zones(&zones.table)
+        ))
     }
 }

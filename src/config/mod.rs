@@ -12,7 +12,8 @@
 //! [`profile`], [`device`], [`storage`], [`zones`], [`summary`], [`live`], [`morning`],
 //! [`readiness`].
 //! Underneath: `section` (the generic TOML table reader), `values` (single-value checks),
-//! [`mod@load`] (files and environment), [`error`].
+//! [`mod@load`] (files and environment), `cross` (checks across keys and sections, at load),
+//! [`error`].
 
 mod cross;
 pub mod device;

@@ -1,5 +1,6 @@
-//! `[morning]`: the morning resting check (how long, how long to settle, the posture) and the
-//! width of the personal normal range.
+//! `[morning]`: the morning resting check (how long, how long to settle, the posture), the
+//! band of the personal normal range and what counts as an outlier morning
+//! (docs/science.md §12).
 
 use std::ops::RangeInclusive;
 use std::time::Duration;
@@ -28,7 +29,8 @@ pub struct MorningSettings {
     pub settle: Duration,
     /// `supine`, `seated` or `standing` (default `supine`): always the same one.
     pub posture: Posture,
-    /// Normal range width (`range_k`) and rows shown.
+    /// The band (`band_z_rhr`, `band_z_ln_rmssd`, `band_floor_rhr_bpm`,
+    /// `band_floor_ln_rmssd`, `band_swc_sd`), `outlier_sd`, and the rows shown.
     pub baseline: BaselineConfig,
     /// The `[readiness]` thresholds.
     pub readiness: ReadinessConfig,
@@ -76,8 +78,17 @@ impl MorningSection {
 
 impl Section for MorningSection {
     const NAME: &'static str = "morning";
-    const KEYS: &'static [&'static str] =
-        &["duration_seconds", "settle_seconds", "posture", "range_k"];
+    const KEYS: &'static [&'static str] = &[
+        "duration_seconds",
+        "settle_seconds",
+        "posture",
+        "band_z_rhr",
+        "band_z_ln_rmssd",
+        "band_floor_rhr_bpm",
+        "band_floor_ln_rmssd",
+        "band_swc_sd",
+        "outlier_sd",
+    ];
 
     fn read_key<'de, A: MapAccess<'de>>(
         &mut self,
@@ -139,8 +150,25 @@ impl Section for MorningSection {
                     })
                 })?
             }
-            "range_k" => {
-                m.baseline.range_k = read(map, |v| number_in(path, &v, &(0.25..=2.0), ""))?
+            "band_z_rhr" => {
+                m.baseline.band_z_rhr = read(map, |v| number_in(path, &v, &(1.0..=4.0), ""))?
+            }
+            "band_z_ln_rmssd" => {
+                m.baseline.band_z_ln_rmssd = read(map, |v| number_in(path, &v, &(1.0..=4.0), ""))?
+            }
+            "band_floor_rhr_bpm" => {
+                m.baseline.band_floor_rhr_bpm =
+                    read(map, |v| number_in(path, &v, &(0.0..=5.0), " bpm"))?
+            }
+            "band_floor_ln_rmssd" => {
+                m.baseline.band_floor_ln_rmssd =
+                    read(map, |v| number_in(path, &v, &(0.0..=0.5), ""))?
+            }
+            "band_swc_sd" => {
+                m.baseline.band_swc_sd = read(map, |v| number_in(path, &v, &(0.0..=2.0), ""))?
+            }
+            "outlier_sd" => {
+                m.baseline.outlier_sd = read(map, |v| number_in(path, &v, &(1.5..=10.0), ""))?
             }
             _ => return Ok(false),
         }

@@ -15,6 +15,7 @@ impl Section for ReadinessSection {
     const KEYS: &'static [&'static str] = &[
         "rhr_slope_bpm_per_week",
         "rhr_rise_bpm",
+        "scale_back_far_sd",
         "acute_chronic_spike",
         "hard_days_in_a_row",
         "poor_sleep_at_most",
@@ -36,6 +37,9 @@ impl Section for ReadinessSection {
             }
             "rhr_rise_bpm" => {
                 r.rhr_rise_bpm = read(map, |v| number_in(path, &v, &(0.0..=30.0), " bpm"))?
+            }
+            "scale_back_far_sd" => {
+                r.scale_back_far_sd = read(map, |v| number_in(path, &v, &(0.0..=10.0), ""))?
             }
             "acute_chronic_spike" => {
                 r.acute_chronic_spike = read(map, |v| number_in(path, &v, &(1.0..=5.0), ""))?

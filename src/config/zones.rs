@@ -55,7 +55,9 @@ impl Section for ZoneSettings {
                 c.model = read(map, |v| {
                     let text = string(path, &v)?;
                     ZoneModel::from_id(text).ok_or_else(|| {
-                        format!("{path} = {v}: must be \"hrmax\", \"hrr\" or \"talk_test\"")
+                        format!(
+                            "{path} = {v}: must be \"auto\", \"hrmax\", \"hrr\" or \"talk_test\""
+                        )
                     })
                 })?
             }

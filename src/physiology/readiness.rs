@@ -5,7 +5,8 @@
 //! [`Trend`] (see [`crate::physiology::baseline`]), per-day loads, hard dates and today's
 //! answers come in; no clock, no disk.
 //!
-//! Sources (docs/science.md; talkzone's rules and their measured false-alarm rates: §18):
+//! Sources (docs/science.md; the rule, how it was chosen and its measured false-alarm rates:
+//! §12; the signals and the verdict: §18):
 //! - §5: weekly averages carry the signal, single days mean little (Plews 2013; Buchheit 2014);
 //!   overreaching raises morning HR (Dressendorfer 1985: +10 bpm when runners doubled their
 //!   mileage; Bosquet 2008 meta-analysis: a moderate rise, SMD 0.55) and lowers the 7-day
@@ -15,34 +16,39 @@
 //!   (Lolli 2019; Impellizzeri 2020): one input only, and the person is told so.
 //!
 //! # Signals
-//! - `rhr_elevated`: the 7-day resting-HR mean is above the normal range, and still above it
-//!   with its highest morning left out;
+//! The week's means are taken as [`crate::physiology::baseline::WeekMean`] takes them (the
+//! extreme morning left out when it is an outlier), and held against the band of
+//! [`crate::physiology::baseline::NormalRange`] (as wide as a stable person's week mean
+//! scatters, never narrower than the marker's resolution or the smallest worthwhile change;
+//! docs/science.md §12):
+//! - `rhr_elevated`: the week's resting-HR mean is above the band;
 //! - `rhr_trending_up`: the 14-day slope is above [`ReadinessConfig::rhr_slope_bpm_per_week`]
-//!   AND the 7-day mean without its highest morning is at least
-//!   [`ReadinessConfig::rhr_rise_bpm`] above the range's mean (a slope alone can come from
-//!   noise or from a low week recovering);
-//! - `hrv_suppressed`: the 7-day lnRMSSD mean is below the range, and still below it with its
-//!   lowest morning left out;
+//!   AND the week's mean is at least [`ReadinessConfig::rhr_rise_bpm`] above the range's mean
+//!   (a slope alone can come from noise or from a low week recovering);
+//! - `hrv_suppressed`: the week's lnRMSSD mean is below the band;
 //! - `load_spike`: 7-day load / average weekly load over 28 days >= the threshold;
 //! - `hard_days_in_a_row`: 2 or more consecutive hard days ending today or yesterday;
 //! - `poor_sleep`, `sore`, `ill`, `workout_felt_harder`: today's answers.
 //!
-//! Leaving out the most extreme morning is what guarantees that ONE BAD MORNING ALONE NEVER
-//! RAISES A PHYSIOLOGICAL SIGNAL, however bad (its effect on the 7-day mean is what is removed),
-//! and so never gives `scale_back` through them. Range-based signals need a normal range (14
-//! checks, see [`crate::physiology::baseline`]) and a 7-day mean (3 checks in 7 days); until
-//! then they are silent and the reasons say why.
+//! A bad morning far off (more than `morning.outlier_sd` SDs beyond the rest of its week) is
+//! left out of the week's mean, so ALONE IT NEVER RAISES A PHYSIOLOGICAL SIGNAL, however bad;
+//! one nearer moves a 7-morning mean by at most `outlier_sd / 7` SDs. Range-based signals need a
+//! normal range (14 checks, see [`crate::physiology::baseline`]) and a 7-day mean (3 checks in
+//! 7 days); until then they are silent, the reasons say why and [`unjudged`] says it first.
 //!
 //! # Verdict rules
 //! Resting HR and HRV are the two physiological MARKERS; `rhr_elevated` and `rhr_trending_up`
 //! both read resting HR, so together they count as ONE marker (Meeusen 2013 asks for different
 //! markers to agree, not one marker twice).
-//! - `scale_back`: both markers, or one marker plus `ill`, `load_spike`, or at least
+//! - `scale_back`: both markers with one of them far out (at least
+//!   [`ReadinessConfig::scale_back_far_sd`] SDs of a stable week's mean beyond the range's
+//!   mean: two markers just over their bands together happen by chance, docs/science.md §12);
+//!   or a marker (or both, not far out) plus `ill`, `load_spike`, or at least
 //!   [`ReadinessConfig::wellness_flags_for_scale_back`] (2) of `poor_sleep`, `sore`,
 //!   `workout_felt_harder`;
-//! - `take_it_easy`: any other signal (one marker alone; `ill` alone, with "rest when ill" and
-//!   "see a professional if it persists"; a load spike; hard days in a row; one or more
-//!   wellness flags);
+//! - `take_it_easy`: any other signal (one marker alone, or both not far out; `ill` alone, with
+//!   "rest when ill" and "see a professional if it persists"; a load spike; hard days in a row;
+//!   one or more wellness flags);
 //! - `ready`: no signal.
 
 use std::collections::BTreeSet;
@@ -50,7 +56,9 @@ use std::collections::BTreeSet;
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::physiology::baseline::{NormalRange, Trend, WINDOW_DAYS};
+use crate::physiology::baseline::{
+    NormalRange, Trend, TrendToday, WeekMean, MIN_WINDOW_CHECKS, WINDOW_DAYS,
+};
 
 /// Days in the acute load window (Gabbett 2016).
 pub const ACUTE_DAYS: u64 = 7;
@@ -63,15 +71,20 @@ pub const CHRONIC_DAYS: u64 = 28;
 #[serde(default)]
 pub struct ReadinessConfig {
     /// `rhr_trending_up` needs a 14-day resting-HR slope above this, bpm per week (default
-    /// 1.0). The product's rule: docs/science.md §5 gives the size of overload rises
-    /// (Dressendorfer 1985: +10 bpm over weeks of doubled mileage; Bosquet 2008: moderate) but
-    /// no rate of rise (§18).
+    /// 2.0). The product's rule, chosen on the readiness evaluation (docs/science.md §12):
+    /// §5 gives the size of overload rises (Dressendorfer 1985: +10 bpm over weeks of doubled
+    /// mileage; Bosquet 2008: moderate) but no rate of rise.
     pub rhr_slope_bpm_per_week: f64,
-    /// `rhr_trending_up` also needs the 7-day mean (without its highest morning) at least this
-    /// far above the range mean, bpm (default 2.0): a real rise, not a recovery from a low
-    /// week. The product's rule; below the ~10 % day-to-day error of a single resting HR
-    /// (Buchheit 2014, ~5 bpm at 55) because it applies to a 7-day mean.
+    /// `rhr_trending_up` also needs the week's mean at least this far above the range mean,
+    /// bpm (default 1.0, the resolution of resting HR): a real rise, not a recovery from a low
+    /// week. The product's rule (docs/science.md §12).
     pub rhr_rise_bpm: f64,
+    /// `scale_back` on the two markers needs one of them at least this far beyond the range's
+    /// mean, in SDs of a stable week's mean ([`NormalRange::mean_sd`]; default 3.5, about 1 in
+    /// 4,000 by chance). Two markers just over their bands on the same day happen by chance
+    /// often enough to tell a stable person to stop training once a season; chosen on the
+    /// readiness evaluation (docs/science.md §12).
+    pub scale_back_far_sd: f64,
     /// `load_spike` at an acute:chronic ratio at or above this (default 1.5, Gabbett 2016's
     /// "danger" zone; heavily criticised: Lolli 2019, Impellizzeri 2020).
     pub acute_chronic_spike: f64,
@@ -92,8 +105,9 @@ pub struct ReadinessConfig {
 impl Default for ReadinessConfig {
     fn default() -> Self {
         ReadinessConfig {
-            rhr_slope_bpm_per_week: 1.0,
-            rhr_rise_bpm: 2.0,
+            rhr_slope_bpm_per_week: 2.0,
+            rhr_rise_bpm: 1.0,
+            scale_back_far_sd: 3.5,
             acute_chronic_spike: 1.5,
             hard_days_in_a_row: 2,
             poor_sleep_at_most: 2,
@@ -244,6 +258,7 @@ pub fn readiness(
     let rhr_marker = has(SignalId::RhrElevated) || has(SignalId::RhrTrendingUp);
     let hrv_marker = has(SignalId::HrvSuppressed);
     let markers = usize::from(rhr_marker) + usize::from(hrv_marker);
+    let far = far_out(&trend.today, cfg.scale_back_far_sd);
     let ill = has(SignalId::Ill);
     let load_spike = has(SignalId::LoadSpike);
     let wellness_flags = signals.iter().filter(|s| s.id.is_wellness_flag()).count();
@@ -254,13 +269,13 @@ pub fn readiness(
         (true, false) => "resting heart rate",
         _ => "HRV",
     };
-    let (verdict, rule) = if markers >= 2 {
+    let (verdict, rule) = if markers >= 2 && far {
         (
             Verdict::ScaleBack,
             "resting heart rate and HRV both point to strain: two independent markers agree"
                 .to_string(),
         )
-    } else if markers == 1 && (ill || load_spike || enough_wellness) {
+    } else if markers >= 1 && (ill || load_spike || enough_wellness) {
         let mut with = Vec::new();
         if ill {
             with.push("you feel ill");
@@ -274,9 +289,18 @@ pub fn readiness(
         (
             Verdict::ScaleBack,
             format!(
-                "{marker_words} points to strain, and {}: together these call for a break",
+                "{marker_words} {} to strain, and {}: together these call for a break",
+                if markers >= 2 { "point" } else { "points" },
                 with.join(" and ")
             ),
+        )
+    } else if markers >= 2 {
+        (
+            Verdict::TakeItEasy,
+            "resting heart rate and HRV both point to strain, but neither is far outside your \
+             normal range yet: an easy day, not yet a break (two markers just beyond their \
+             bands happen together by chance now and then)"
+                .to_string(),
         )
     } else if markers == 1 {
         (
@@ -330,6 +354,38 @@ pub fn readiness(
     }
 }
 
+/// What keeps resting HR and HRV from being judged today, in words for the first line of the
+/// verdict (instead of "ready", which would claim more than was checked); `None` when they can
+/// be judged. A missing week first (a check today is what helps), then a missing baseline
+/// (docs/science.md §18).
+pub fn unjudged(t: &TrendToday) -> Option<String> {
+    let n = t.window_checks;
+    if n == 0 && t.baseline_days == 0 {
+        Some(format!(
+            "no morning check yet: readiness needs at least {MIN_WINDOW_CHECKS} a week"
+        ))
+    } else if n == 0 {
+        Some(format!(
+            "no morning check in the last {WINDOW_DAYS} days: readiness needs at least \
+             {MIN_WINDOW_CHECKS} a week"
+        ))
+    } else if n < MIN_WINDOW_CHECKS {
+        Some(format!(
+            "only {n} morning check{} in the last {WINDOW_DAYS} days: readiness needs at least \
+             {MIN_WINDOW_CHECKS} a week",
+            if n == 1 { "" } else { "s" }
+        ))
+    } else if t.rhr_range.is_none() || t.ln_rmssd_range.is_none() {
+        Some(format!(
+            "building your baseline: {} of {} mornings: readiness compares your week with your \
+             normal range once {} mornings lie before it",
+            t.baseline_days, t.baseline_needed, t.baseline_needed
+        ))
+    } else {
+        None
+    }
+}
+
 fn ready_reason(trend: &Trend) -> String {
     let t = &trend.today;
     if t.rhr_range.is_some() && t.rhr_7d.is_some() {
@@ -362,50 +418,69 @@ fn not_judged(trend: &Trend) -> Vec<String> {
     out
 }
 
+/// Whether one of the two markers lies at least `far_sd` SDs of a stable week's mean beyond
+/// its range's mean (resting HR above, lnRMSSD below). Written as `beyond >= far_sd x mean_sd`
+/// so that a range with SD 0 needs no division.
+fn far_out(t: &TrendToday, far_sd: f64) -> bool {
+    let far = |week: Option<WeekMean>, range: Option<NormalRange>, up: bool| match (week, range) {
+        (Some(w), Some(r)) => {
+            let beyond = if up { w.mean - r.mean } else { r.mean - w.mean };
+            beyond >= far_sd * r.mean_sd
+        }
+        _ => false,
+    };
+    far(t.rhr_week, t.rhr_range, true) || far(t.ln_rmssd_week, t.ln_rmssd_range, false)
+}
+
+/// "over 6 mornings (one of 68.2 left out as an outlier)".
+fn week_words(week: &WeekMean, decimals: usize) -> String {
+    let left_out = week
+        .left_out
+        .map(|v| format!(" (one of {v:.decimals$} left out as a one-off)"))
+        .unwrap_or_default();
+    format!("over {} mornings{left_out}", week.mornings)
+}
+
 fn physiological_signals(trend: &Trend, cfg: &ReadinessConfig) -> Vec<Signal> {
     let t = &trend.today;
     let mut out = Vec::new();
-    if let (Some(range), Some(mean), Some(robust)) =
-        (t.rhr_range, t.rhr_7d, t.rhr_7d_without_highest)
-    {
-        if robust > range.high {
+    if let (Some(range), Some(week)) = (t.rhr_range, t.rhr_week) {
+        let mean = week.mean;
+        if mean > range.high {
             out.push(Signal {
                 id: SignalId::RhrElevated,
                 detail: format!(
-                    "resting heart rate this week averages {mean:.1} bpm ({robust:.1} without \
-                     its highest morning), above your normal range of {}",
+                    "resting heart rate this week averages {mean:.1} bpm {}, above your normal \
+                     band of {} for a week like this",
+                    week_words(&week, 0),
                     bpm_range(&range)
                 ),
             });
         }
-        let rise = robust - range.mean;
+        let rise = mean - range.mean;
         if let Some(slope) = t.slope_14d {
             if slope > cfg.rhr_slope_bpm_per_week && rise >= cfg.rhr_rise_bpm {
                 out.push(Signal {
                     id: SignalId::RhrTrendingUp,
                     detail: format!(
                         "resting heart rate is rising: {slope:+.1} bpm a week over the last 14 \
-                         days, and this week averages {rise:.1} bpm above your normal {:.1} bpm \
-                         (without its highest morning)",
+                         days, and this week averages {rise:.1} bpm above your normal {:.1} bpm",
                         range.mean
                     ),
                 });
             }
         }
     }
-    if let (Some(range), Some(mean), Some(robust)) = (
-        t.ln_rmssd_range,
-        t.ln_rmssd_7d,
-        t.ln_rmssd_7d_without_lowest,
-    ) {
-        if robust < range.low {
+    if let (Some(range), Some(week)) = (t.ln_rmssd_range, t.ln_rmssd_week) {
+        let mean = week.mean;
+        if mean < range.low {
             out.push(Signal {
                 id: SignalId::HrvSuppressed,
                 detail: format!(
-                    "HRV is low this week: 7-day average lnRMSSD {mean:.2} (RMSSD about {:.0} \
-                     ms; {robust:.2} without its lowest morning), below your normal range of \
-                     {:.2}-{:.2}",
+                    "HRV is low this week: lnRMSSD averages {mean:.2} (RMSSD about {:.0} ms) {}, \
+                     below your normal band of {:.2}-{:.2} for a week like this",
                     mean.exp(),
+                    week_words(&week, 2),
                     range.low,
                     range.high
                 ),
@@ -880,6 +955,132 @@ mod tests {
             serde_json::to_value(Verdict::TakeItEasy).unwrap(),
             "take_it_easy"
         );
+    }
+
+    /// 14 range days (days 0..=13) alternating resting HR 55 -+ `rhr_step` and lnRMSSD
+    /// 4.0 -+ `ln_step`, then 7 mornings (days 14..=20) at 55 + `rise` and 4.0 - `fall`.
+    fn range_then_week(rhr_step: f64, ln_step: f64, rise: f64, fall: f64) -> Vec<DailyCheck> {
+        let sign = |d: i64| if d % 2 == 0 { -1.0 } else { 1.0 };
+        (0..21)
+            .map(|d| DailyCheck {
+                date: day(d),
+                resting_hr: if d < 14 {
+                    55.0 + sign(d) * rhr_step
+                } else {
+                    55.0 + rise
+                },
+                ln_rmssd: if d < 14 {
+                    4.0 + sign(d) * ln_step
+                } else {
+                    4.0 - fall
+                },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn two_markers_just_over_their_bands_are_an_easy_day_far_out_a_break() {
+        // Range SDs 1 x sqrt(14/13) = 1.037749 bpm and 0.103775; for a 7-morning mean against
+        // 14 range days a stable week's mean scatters with SD x sqrt(1/7 + 1/14) = 0.480384 bpm
+        // and 0.048038. Bands: t(2.2, 13 df) 2.476091 x 0.480384 = 1.189 bpm and t(2.0, 13)
+        // 2.211730 x 0.048038 = 0.1062.
+        // +1.3 bpm (2.71 of those SDs) and -0.11 (2.29): both markers, neither far out.
+        let r = judge(&range_then_week(1.0, 0.1, 1.3, 0.11), 20, None);
+        assert!(ids(&r).contains(&"rhr_elevated") && ids(&r).contains(&"hrv_suppressed"));
+        assert_eq!(r.verdict, Verdict::TakeItEasy, "{r:#?}");
+        assert!(
+            r.reasons[0].contains("neither is far outside"),
+            "{}",
+            r.reasons[0]
+        );
+        // With two wellness flags it is a break after all.
+        let tired = Wellness {
+            sleep_quality: Some(2),
+            soreness: Some(4),
+            ..Wellness::default()
+        };
+        let r = judge(&range_then_week(1.0, 0.1, 1.3, 0.11), 20, Some(&tired));
+        assert_eq!(r.verdict, Verdict::ScaleBack);
+        assert!(r.reasons[0].starts_with("resting heart rate and HRV point to strain, and"));
+        // +1.7 bpm is 3.54 SDs of a stable week's mean: at least 3.5, scale_back.
+        let r = judge(&range_then_week(1.0, 0.1, 1.7, 0.11), 20, None);
+        assert_eq!(r.verdict, Verdict::ScaleBack, "{r:#?}");
+        // And so is -0.17 lnRMSSD (3.54) with resting HR just over.
+        let r = judge(&range_then_week(1.0, 0.1, 1.3, 0.17), 20, None);
+        assert_eq!(r.verdict, Verdict::ScaleBack, "{r:#?}");
+    }
+
+    #[test]
+    fn a_very_quiet_person_is_not_told_hrv_is_low_on_two_percent() {
+        // The issue's quiet history: lnRMSSD SD 0.03 x sqrt(14/13) = 0.0311. Its statistical
+        // band would be 2.211730 x 0.0311 x 0.462910 = 0.0319 either side; the 0.05 floor
+        // makes it 3.95-4.05. A week 0.03 lower (RMSSD 3 % lower) is inside it; the rule
+        // before (0.5 SD: 3.984-4.016) called it "HRV is low".
+        let r = judge(&range_then_week(0.6, 0.03, 0.0, 0.03), 20, None);
+        assert!(r.signals.is_empty(), "{r:#?}");
+        assert_eq!(r.verdict, Verdict::Ready);
+        // 0.06 lower is beyond the floor: a signal.
+        let r = judge(&range_then_week(0.6, 0.03, 0.0, 0.06), 20, None);
+        assert_eq!(ids(&r), vec!["hrv_suppressed"]);
+        assert!(
+            r.signals[0].detail.contains("over 7 mornings")
+                && r.signals[0].detail.contains("3.95-4.05"),
+            "{}",
+            r.signals[0].detail
+        );
+    }
+
+    #[test]
+    fn an_overload_keeps_its_newest_morning_unless_it_is_far_off() {
+        // Steady (SD 0.43 bpm), then 10 mornings of +1 bpm a day. Today (+10, 65.2) is 3.5 bpm
+        // above the median of the other 6 (+4..+9), more than 3 x the range's SD (~0.6 with
+        // +1..+3 in it): left out, and the week is still far above the band.
+        let history = rising();
+        let t = trend(&history, day(59), &BaselineConfig::default());
+        let week = t.today.rhr_week.unwrap();
+        assert_eq!((week.mornings, week.left_out), (6, Some(65.2)));
+        assert!(week.mean > t.today.rhr_range.unwrap().high);
+        // Range SD 1.037749 bpm (3 SDs: 3.113): a week of 55, 55, 55, 55, 56, 57, 58 keeps its
+        // newest morning (3.0 above the others' median 55), mean 55 + 6/7.
+        let mut history = range_then_week(1.0, 0.1, 0.0, 0.0);
+        for (c, rise) in history[18..].iter_mut().zip([1.0, 2.0, 3.0]) {
+            c.resting_hr += rise;
+        }
+        let t = trend(&history, day(20), &BaselineConfig::default());
+        let week = t.today.rhr_week.unwrap();
+        assert_eq!((week.mornings, week.left_out), (7, None));
+        assert!((week.mean - (55.0 + 6.0 / 7.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn unjudged_says_what_is_missing() {
+        let say = |history: &[DailyCheck], today: i64| {
+            unjudged(&trend(history, day(today), &BaselineConfig::default()).today)
+        };
+        assert_eq!(
+            say(&[], 0).as_deref(),
+            Some("no morning check yet: readiness needs at least 3 a week")
+        );
+        assert_eq!(
+            say(&steady(60), 69).as_deref(),
+            Some("no morning check in the last 7 days: readiness needs at least 3 a week")
+        );
+        let two: Vec<DailyCheck> = steady(60)
+            .into_iter()
+            .filter(|c| c.date < day(53) || c.date == day(56) || c.date == day(59))
+            .collect();
+        assert_eq!(
+            say(&two, 59).as_deref(),
+            Some("only 2 morning checks in the last 7 days: readiness needs at least 3 a week")
+        );
+        assert_eq!(
+            say(&steady(10), 9).as_deref(),
+            Some(
+                "building your baseline: 3 of 14 mornings: readiness compares your week with \
+                 your normal range once 14 mornings lie before it"
+            )
+        );
+        assert_eq!(say(&steady(60), 59), None);
     }
 
     proptest! {

@@ -16,6 +16,7 @@
 
 use std::fmt;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::physiology::person::Profile;
@@ -160,9 +161,14 @@ impl<T: Copy> PerZone<T> {
 /// How zone thresholds are worked out (`[zones] model` in the config).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum ZoneModel {
-    /// `hrmax`: fixed fractions of HRmax (ACSM, Garber 2011 Table 1). Needs only age or a
-    /// measured HRmax, so it is the default.
+    /// `auto` (the default): `talk_test` from the latest calibration that reached a "no", else
+    /// `hrr` when a resting baseline and HRmax are known, else `hrmax` ([`resolve`],
+    /// docs/science.md §20). Never the model of a [`ZoneTable`]: it is resolved first.
     #[default]
+    #[serde(rename = "auto")]
+    Auto,
+    /// `hrmax`: fixed fractions of HRmax (ACSM, Garber 2011 Table 1). Needs only age or a
+    /// measured HRmax.
     #[serde(rename = "hrmax")]
     HrMax,
     /// `hrr`: fractions of the heart-rate reserve (Karvonen); needs a resting heart rate.
@@ -175,11 +181,17 @@ pub enum ZoneModel {
 
 impl ZoneModel {
     /// Every model, in the order the config documents them.
-    pub const ALL: [ZoneModel; 3] = [ZoneModel::HrMax, ZoneModel::Hrr, ZoneModel::TalkTest];
+    pub const ALL: [ZoneModel; 4] = [
+        ZoneModel::Auto,
+        ZoneModel::HrMax,
+        ZoneModel::Hrr,
+        ZoneModel::TalkTest,
+    ];
 
-    /// The id in the config and in JSON: `hrmax`, `hrr`, `talk_test`.
+    /// The id in the config and in JSON: `auto`, `hrmax`, `hrr`, `talk_test`.
     pub fn id(self) -> &'static str {
         match self {
+            ZoneModel::Auto => "auto",
             ZoneModel::HrMax => "hrmax",
             ZoneModel::Hrr => "hrr",
             ZoneModel::TalkTest => "talk_test",
@@ -194,6 +206,7 @@ impl ZoneModel {
     /// How the model is described to people.
     pub fn describe(self) -> &'static str {
         match self {
+            ZoneModel::Auto => "your talk test, else % of heart-rate reserve, else % of HRmax",
             ZoneModel::HrMax => "% of maximum heart rate (ACSM, Garber 2011)",
             ZoneModel::Hrr => "% of heart-rate reserve (Karvonen; ACSM, Garber 2011)",
             ZoneModel::TalkTest => "your own talk-test thresholds",
@@ -316,6 +329,9 @@ pub struct PersonInputs {
     /// The resting heart rate from the person's own morning checks, when there are enough of
     /// them; it wins over `profile.resting_hr` (docs/science.md §2, §17). Ignored unless finite and > 0.
     pub baseline_resting_hr: Option<f64>,
+    /// The latest talk-test calibration that reached a "no" ([`MeasuredTalkTest`]), if any.
+    #[serde(default)]
+    pub calibration: Option<MeasuredTalkTest>,
 }
 
 impl PersonInputs {
@@ -326,6 +342,7 @@ impl PersonInputs {
             max_hr: profile.max_hr,
             resting_hr: profile.resting_hr,
             baseline_resting_hr,
+            calibration: None,
         }
     }
 
@@ -500,6 +517,8 @@ impl ZoneTable {
 /// at `profile.age`. The resting HR (morning-check baseline, else `profile.resting_hr`) is kept
 /// whenever it is known, and required by the `hrr` model.
 pub fn zone_table(cfg: &ZoneConfig, person: &PersonInputs) -> Result<ZoneTable, ZoneError> {
+    let resolved = resolve(cfg, person);
+    let cfg = &resolved.config;
     let (max_hr, max_hr_source) = person.max_hr(cfg.hrmax_formula)?;
     let resting = person.resting_hr();
     let check_resting = |rest: f64, source: &str| {
@@ -515,7 +534,7 @@ pub fn zone_table(cfg: &ZoneConfig, person: &PersonInputs) -> Result<ZoneTable, 
         }
     };
     let starts: [f64; 4] = match cfg.model {
-        ZoneModel::HrMax => HRMAX_FRACTIONS.map(|f| f * max_hr),
+        ZoneModel::HrMax | ZoneModel::Auto => HRMAX_FRACTIONS.map(|f| f * max_hr),
         ZoneModel::Hrr => {
             let (rest, source) = resting.as_ref().ok_or(ZoneError::NoRestingHr)?;
             check_resting(*rest, source)?;
@@ -543,6 +562,181 @@ pub fn zone_table(cfg: &ZoneConfig, person: &PersonInputs) -> Result<ZoneTable, 
         resting_hr_source,
         min_bpm,
     })
+}
+
+/// A talk-test calibration's results as the zones take them: one that reached a "yes" and a
+/// "no" (docs/science.md §20).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MeasuredTalkTest {
+    /// The calibration's id in the store.
+    pub calibration: i64,
+    /// The local date of the test.
+    pub date: NaiveDate,
+    pub talk_ok_max_hr: f64,
+    pub cannot_talk_hr: f64,
+    pub sing_ok_max_hr: Option<f64>,
+}
+
+/// With a measured singing line below the default light start, light starts at this fraction
+/// of `sing_ok_max_hr` (docs/science.md §20: talkzone's choice, keeping light a real band).
+pub const SING_LIGHT_FRACTION: f64 = 0.9;
+
+impl MeasuredTalkTest {
+    /// `cfg` as the talk-test model with this test's thresholds: vigorous at `talk_ok_max_hr`,
+    /// near max at `cannot_talk_hr`, moderate at `sing_ok_max_hr` when it lies below
+    /// `talk_ok_max_hr` (light then at the lower of 0.8 x `talk_ok_max_hr` and 0.9 x
+    /// `sing_ok_max_hr`); light and moderate starts typed into `cfg` are kept.
+    pub fn config(&self, cfg: &ZoneConfig) -> ZoneConfig {
+        let sing = self
+            .sing_ok_max_hr
+            .filter(|s| s.is_finite() && *s < self.talk_ok_max_hr);
+        let light = cfg.light_min_hr.or_else(|| {
+            sing.map(|s| {
+                (TALK_TEST_LIGHT_FRACTION * self.talk_ok_max_hr).min(SING_LIGHT_FRACTION * s)
+            })
+        });
+        ZoneConfig {
+            model: ZoneModel::TalkTest,
+            talk_ok_max_hr: Some(self.talk_ok_max_hr),
+            cannot_talk_hr: Some(self.cannot_talk_hr),
+            light_min_hr: light,
+            moderate_min_hr: cfg.moderate_min_hr.or(sing),
+            ..*cfg
+        }
+    }
+
+    /// "your talk test of 12 Nov", as the live screen's cue says it.
+    pub fn cue_source(&self) -> String {
+        format!("your talk test of {}", self.date.format("%-d %b"))
+    }
+}
+
+/// Where the zones in force come from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZonesBasis {
+    /// The config to draw them with (never [`ZoneModel::Auto`]).
+    pub config: ZoneConfig,
+    /// Which model and why, in words.
+    pub why: String,
+    /// Where talk-test thresholds came from, for the live cue ("your talk test of 12 Nov").
+    pub cue_source: Option<String>,
+    /// The calibration used, if one was.
+    pub calibration: Option<i64>,
+}
+
+/// Works out which model is in force (docs/science.md §20). `auto`: the talk-test model with
+/// thresholds typed into the config (they win over calibrations), else with the latest
+/// calibration that reached a "no" (if its thresholds draw valid zones), else `hrr` when a
+/// morning-check baseline and HRmax (measured or from an age) are known and draw valid zones,
+/// else `hrmax`. An explicit model is obeyed; an explicit `talk_test` without typed thresholds
+/// takes the calibration's.
+pub fn resolve(cfg: &ZoneConfig, person: &PersonInputs) -> ZonesBasis {
+    let typed = cfg.talk_ok_max_hr.is_some() && cfg.cannot_talk_hr.is_some();
+    let calibration = person.calibration.map(|c| (c, c.config(cfg)));
+    let of_test = |c: &MeasuredTalkTest| {
+        format!(
+            "your talk test of {} (calibration {})",
+            c.date.format("%-d %b %Y"),
+            c.calibration
+        )
+    };
+    let basis =
+        |config: ZoneConfig, why: String, cue: Option<String>, id: Option<i64>| ZonesBasis {
+            config,
+            why,
+            cue_source: cue,
+            calibration: id,
+        };
+    let typed_why = |prefix: &str| {
+        let over = person
+            .calibration
+            .map(|c| format!(", which win over {}", of_test(&c)))
+            .unwrap_or_default();
+        format!(
+            "{prefix}the talk-test thresholds typed into the config ({}, {}){over}",
+            keys::TALK_OK_MAX_HR,
+            keys::CANNOT_TALK_HR
+        )
+    };
+    match cfg.model {
+        ZoneModel::TalkTest if typed => basis(
+            *cfg,
+            typed_why("talk_test, set in the config, with "),
+            Some("your typed-in talk-test thresholds".into()),
+            None,
+        ),
+        ZoneModel::TalkTest => match calibration {
+            Some((c, config)) => basis(
+                config,
+                format!("talk_test, set in the config, with {}", of_test(&c)),
+                Some(c.cue_source()),
+                Some(c.calibration),
+            ),
+            None => basis(*cfg, "talk_test, set in the config".into(), None, None),
+        },
+        ZoneModel::HrMax | ZoneModel::Hrr => basis(
+            *cfg,
+            format!("{}, set in the config ([zones] model)", cfg.model.id()),
+            None,
+            None,
+        ),
+        ZoneModel::Auto if typed => basis(
+            ZoneConfig {
+                model: ZoneModel::TalkTest,
+                ..*cfg
+            },
+            typed_why("auto: talk_test, from "),
+            Some("your typed-in talk-test thresholds".into()),
+            None,
+        ),
+        ZoneModel::Auto => {
+            let mut unusable = String::new();
+            if let Some((c, config)) = calibration {
+                match talk_test_thresholds(&config) {
+                    Ok(_) => {
+                        return basis(
+                            config,
+                            format!("auto: talk_test, from {}", of_test(&c)),
+                            Some(c.cue_source()),
+                            Some(c.calibration),
+                        )
+                    }
+                    Err(e) => unusable = format!("; {} could not be used: {e}", of_test(&c)),
+                }
+            }
+            let hrr = ZoneConfig {
+                model: ZoneModel::Hrr,
+                ..*cfg
+            };
+            let max_known = person.max_hr.is_some() || person.age.is_some();
+            let baseline = person
+                .baseline_resting_hr
+                .is_some_and(|b| b.is_finite() && b > 0.0);
+            if max_known && baseline && zone_table(&hrr, person).is_ok() {
+                return basis(
+                    hrr,
+                    format!(
+                        "auto: hrr, from your morning-check resting baseline and HRmax (no talk \
+                         test has reached a \"no\" yet: `talkzone calibrate`){unusable}"
+                    ),
+                    None,
+                    None,
+                );
+            }
+            basis(
+                ZoneConfig {
+                    model: ZoneModel::HrMax,
+                    ..*cfg
+                },
+                format!(
+                    "auto: hrmax (no talk test has reached a \"no\" yet: `talkzone calibrate`; \
+                     no resting baseline from morning checks){unusable}"
+                ),
+                None,
+                None,
+            )
+        }
+    }
 }
 
 /// The talk-test model's starts of light, moderate, vigorous and near max.
@@ -610,6 +804,9 @@ pub fn talk_test_thresholds(cfg: &ZoneConfig) -> Result<[f64; 4], ZoneError> {
         })
     }
 }
+
+#[cfg(test)]
+mod auto_tests;
 
 #[cfg(test)]
 mod tests {

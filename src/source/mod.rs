@@ -1,5 +1,6 @@
 //! Everything that yields heart-rate data: a BLE strap ([`ble`]), a raw capture file played back
-//! ([`replay`]) and the built-in workout simulator ([`simulator`]).
+//! ([`replay`]) and the built-in workout simulator ([`simulator`], whose heart's beat-to-beat
+//! fluctuation is [`simulated_heart`]); [`start`] picks and starts the one a command asked for.
 //!
 //! Every source sends the same events ([`crate::event::SourceEvent`]) into one channel: raw
 //! packets stamped with their receive time, and link changes. Decoding into a [`crate::reading::Reading`] happens once,

@@ -138,6 +138,33 @@ pub fn person_ramp_plan(person: &SimulatedPerson) -> Vec<Phase> {
     ramp_plan(person.vt1_bpm - 36.0, person.max_hr_bpm - 5.0, 8.0)
 }
 
+/// A talk-test calibration for `person` (`talkzone calibrate --simulate`): a warm-up of
+/// `warmup` from 90 bpm to 36 bpm below VT1, then `stages` stages of `stage` each, 8 bpm apart
+/// from there as in [`person_ramp_plan`] but never above the person's maximum, then a 5-minute
+/// cool-down to 90 bpm.
+pub fn talk_test_plan(
+    person: &SimulatedPerson,
+    warmup: Duration,
+    stage: Duration,
+    stages: u32,
+) -> Vec<Phase> {
+    let from = person.vt1_bpm - 36.0;
+    let mut plan = vec![Phase {
+        duration: warmup,
+        ..Phase::ramp("warm-up", 0, 90.0, from)
+    }];
+    let mut last = from;
+    for n in 0..stages {
+        last = (from + 8.0 * f64::from(n)).min(person.max_hr_bpm);
+        plan.push(Phase {
+            duration: stage,
+            ..Phase::steady("stage", 0, last)
+        });
+    }
+    plan.push(Phase::ramp("cool-down", 5, last, 90.0));
+    plan
+}
+
 /// Total duration of a plan.
 pub fn plan_duration(plan: &[Phase]) -> Duration {
     plan.iter().map(|p| p.duration).sum()
@@ -376,6 +403,28 @@ mod tests {
     fn rmssd(rr: &[f64]) -> f64 {
         let sq: Vec<f64> = rr.windows(2).map(|w| (w[1] - w[0]).powi(2)).collect();
         (sq.iter().sum::<f64>() / sq.len() as f64).sqrt()
+    }
+
+    #[test]
+    fn the_talk_test_plan_holds_its_stages_for_the_test_s_own_lengths() {
+        let person = SimulatedPerson::default();
+        let plan = talk_test_plan(
+            &person,
+            Duration::from_secs(100),
+            Duration::from_secs(150),
+            15,
+        );
+        assert_eq!(plan.len(), 17);
+        assert_eq!(plan[0].duration, Duration::from_secs(100));
+        assert_eq!((plan[0].start_bpm, plan[0].end_bpm), (90.0, 104.0));
+        // 104, 112, ... capped at the maximum (183) from stage 11 (184) on.
+        assert_eq!(plan[1].start_bpm, 104.0);
+        assert_eq!(plan[10].start_bpm, 176.0);
+        assert_eq!(plan[11].start_bpm, 183.0);
+        assert!(plan[1..16]
+            .iter()
+            .all(|p| p.duration == Duration::from_secs(150) && p.start_bpm == p.end_bpm));
+        assert_eq!((plan[16].start_bpm, plan[16].end_bpm), (183.0, 90.0));
     }
 
     #[test]

@@ -1,11 +1,16 @@
 //! The SQLite store `<data dir>/talkzone.db`: sessions, every reading, gaps, laps, the
-//! strength-training log, morning checks, imported files, and what the session summary said.
+//! strength-training log, morning checks, talk-test calibrations, imported files, and what the
+//! session summary said.
 //!
 //! Owns the file and nothing else: it stores what the caller hands over (zone settings and
 //! summaries arrive as opaque JSON text) and hands it back; it computes no physiology and reads
 //! no clock (the [`Recorder`] is given a monotonic `now`).
 //!
-//! Layout: `schema` checks a file before anything writes to it and migrates it; the session
+//! Layout: `schema` checks a file before anything writes to it (the header, then `structure`:
+//! the tables of its version and their roots, a few pages whatever the file's size) and
+//! migrates it, or opens it read-only; `damage` maps SQLite's errors (a damaged page met by
+//! any query is "damaged", exit 10) and refuses every commit to a file seen damaged; `check`
+//! is `talkzone check`'s whole-file integrity check; the session
 //! listing, readings and strength log are queried in `sessions`, `readings` and `strength`;
 //! [`Recorder`] writes a live session at least once a second; `imports` stores an imported
 //! workout in one transaction and remembers which file it came from; `decode` turns stored values
@@ -15,22 +20,26 @@
 //! Stored forms: instants are UTC integer milliseconds since the Unix epoch (sub-millisecond
 //! precision is dropped); a session's readings are format-1 blocks of up to 64 (`block`:
 //! delta-coded times, heart rates, contact, energy, RR in their own unit), written by `readings`
-//! and the [`Recorder`]; `migrate_v5` converts the row-per-reading layout of version 4. A
+//! and the [`Recorder`]; `migrate_v6` converts the row-per-reading layout of version 4. A
 //! morning check's RR intervals are a BLOB of little-endian `u16` raw values (1/1024 s, or ms
 //! behind a mark byte); contact is NULL (not supported) / 0 (not detected) / 1 (detected);
 //! strength days are local calendar dates (as the person reads them) stored as days since
 //! 1970-01-01.
 
 mod block;
+mod calibrations;
+mod check;
+mod damage;
 mod decode;
 mod imports;
-mod migrate_v5;
+mod migrate_v6;
 mod morning;
 mod readings;
 mod recorder;
 mod schema;
 mod sessions;
 mod strength;
+mod structure;
 #[cfg(test)]
 mod tests;
 
@@ -43,8 +52,11 @@ use crate::event::{DeviceInfo, LossReason};
 use crate::owner_only;
 use crate::reading::Source;
 
+pub use calibrations::CalibrationRow;
+pub use check::{check_file, CheckProgress, CheckReport, Damage};
+pub use damage::is_damaged;
 pub use imports::{ImportMark, KnownActivity};
-pub use migrate_v5::MigrationStep;
+pub use migrate_v6::MigrationStep;
 pub use morning::{MorningCheckRow, MorningMetricsRow, NewMorningCheck, WellnessRow};
 pub use recorder::{Recorder, COMMIT_EVERY};
 pub use schema::{APPLICATION_ID, BUSY_TIMEOUT, SCHEMA_VERSION};
@@ -62,12 +74,23 @@ pub enum StoreError {
     )]
     NotTalkzone { path: PathBuf },
 
-    /// Not SQLite at all, or SQLite that fails `PRAGMA quick_check`. Left untouched.
+    /// Not SQLite at all, or SQLite that fails the structural check at open, or a damaged page
+    /// met by a command. Nothing more is written to it (see `damage`).
     #[error(
-        "{path} is damaged ({detail}); talkzone left it untouched. Restore it from a backup, or \
-         move it away (talkzone then starts a new, empty database) or choose another --data-dir."
+        "{path} is damaged ({detail}); talkzone wrote nothing to it. `talkzone check` tells what \
+         is damaged and what to do; restore it from a backup, or move it away (talkzone then \
+         starts a new, empty database) or choose another --data-dir."
     )]
     Corrupt { path: PathBuf, detail: String },
+
+    /// The file, its folder or its disk does not let talkzone write (permissions, a read-only
+    /// or full disk). Reading commands still work on it, read-only.
+    #[error(
+        "{path} cannot be written ({detail}). Commands that only read it (sessions, summary, \
+         export, week, trend, readiness, zones, check) still work; to record, give yourself \
+         write access to it and its folder (chmod u+w), or free disk space."
+    )]
+    CannotWrite { path: PathBuf, detail: String },
 
     /// Written by a newer talkzone whose schema this one does not know. Left untouched.
     #[error(
@@ -115,11 +138,26 @@ pub enum StoreError {
     NoSuchSession { path: PathBuf, id: SessionId },
 }
 
-/// Wraps a rusqlite error with the database's path.
+/// Wraps a rusqlite error with the database's path, telling damage, a file that cannot be
+/// written and other failures apart (`damage::classify`).
 fn sql_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-    move |source| StoreError::Sqlite {
-        path: path.to_owned(),
-        source,
+    move |source| damage::classify(path, source)
+}
+
+impl StoreError {
+    /// Whether the file could not be written (permissions, a read-only or full disk), so that
+    /// opening it read-only may still serve a command that only reads.
+    pub fn is_cannot_write(&self) -> bool {
+        match self {
+            StoreError::CannotWrite { .. } => true,
+            StoreError::Io { source, .. } => matches!(
+                source.kind(),
+                std::io::ErrorKind::PermissionDenied
+                    | std::io::ErrorKind::ReadOnlyFilesystem
+                    | std::io::ErrorKind::StorageFull
+            ),
+            _ => false,
+        }
     }
 }
 
@@ -157,6 +195,37 @@ impl Db {
         }
         Ok(out)
     }
+}
+
+/// Make the data dir, the database and SQLite's side files owner-only if they are not; one
+/// line for the user per change (or per failure to change: the data is then still exposed).
+fn make_private(data_dir: &Path, db: &Path) -> Vec<String> {
+    let side = |suffix: &str| {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        PathBuf::from(p)
+    };
+    let paths = [
+        data_dir.to_owned(),
+        db.to_owned(),
+        side("-wal"),
+        side("-shm"),
+    ];
+    paths
+        .iter()
+        .filter_map(|p| match owner_only::make_private(p) {
+            Ok(None) => None,
+            Ok(Some(mode)) => Some(format!(
+                "{} was readable by others (mode {mode:04o}); made it private ({})",
+                p.display(),
+                if p == data_dir { "0700" } else { "0600" }
+            )),
+            Err(e) => Some(format!(
+                "{} is readable by others and could not be made private: {e}",
+                p.display()
+            )),
+        })
+        .collect()
 }
 
 /// A session's row id.
@@ -254,6 +323,10 @@ pub struct Gap {
 pub struct Db {
     conn: Connection,
     path: PathBuf,
+    /// Opened with [`Db::open_read_only`]: every write fails.
+    read_only: bool,
+    /// What opening changed that the user should hear about (permissions tightened).
+    notices: Vec<String>,
 }
 
 impl std::fmt::Debug for Db {
@@ -264,7 +337,9 @@ impl std::fmt::Debug for Db {
 
 impl Db {
     /// Open `<data_dir>/talkzone.db`, creating the data dir (0700) and the file (0600) if
-    /// missing; check it is talkzone's and sound; migrate it to the current schema.
+    /// missing, and making them owner-only again if others could read them ([`Db::notices`]
+    /// says so); check it is talkzone's and structurally sound; migrate it to the current
+    /// schema.
     pub fn open(data_dir: &Path) -> Result<Db, StoreError> {
         Db::open_reporting(data_dir, &mut |_| {})
     }
@@ -279,7 +354,11 @@ impl Db {
             path: data_dir.to_owned(),
             source,
         })?;
-        Db::open_file_reporting(&data_dir.join(FILE_NAME), progress)
+        let path = data_dir.join(FILE_NAME);
+        let mut notices = make_private(data_dir, &path);
+        let mut db = Db::open_file_reporting(&path, progress)?;
+        db.notices.append(&mut notices);
+        Ok(db)
     }
 
     /// Open the database at `path` (its folder must exist), as [`Db::open`] does.
@@ -295,7 +374,33 @@ impl Db {
         Ok(Db {
             conn,
             path: path.to_owned(),
+            read_only: false,
+            notices: Vec::new(),
         })
+    }
+
+    /// Open the existing `<data_dir>/talkzone.db` for reading only, when it cannot be written
+    /// (see [`StoreError::is_cannot_write`]): checked as [`Db::open`] checks it, but nothing
+    /// is created, tightened, migrated or written.
+    pub fn open_read_only(data_dir: &Path) -> Result<Db, StoreError> {
+        let path = data_dir.join(FILE_NAME);
+        let conn = schema::open_read_only(&path)?;
+        Ok(Db {
+            conn,
+            path,
+            read_only: true,
+            notices: Vec::new(),
+        })
+    }
+
+    /// Whether this handle was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// What opening changed that the user should be told (e.g. permissions made owner-only).
+    pub fn notices(&self) -> &[String] {
+        &self.notices
     }
 
     /// The database file.

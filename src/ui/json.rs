@@ -1,10 +1,11 @@
 //! `--json` output: one JSON object per line. Keys are the product's interface (scripts read
 //! them): readings carry `t`, `hr`, `contact` (`null` / `false` / `true`), `energy_kj`, `rr_ms`,
 //! `rr_raw`, `source`; events carry `t` and `event` (`connected`, `disconnected`, `reconnected`,
-//! `bad_packet`).
+//! `bad_packet`), and each DFA alpha1 window one `alpha1` event ([`alpha1`]).
 
 use serde_json::{json, Value};
 
+use crate::physiology::dfa::DfaWindow;
 use crate::physiology::summary::{has_signal, PlausibleHr};
 use crate::physiology::zones::ZoneTable;
 use crate::pipeline::Output;
@@ -32,6 +33,20 @@ pub fn output(o: &Output, zones: Option<&ZoneTable>, plausible: PlausibleHr) -> 
             "error": error.to_string(),
         }),
     }
+}
+
+/// The JSON line of one DFA alpha1 window (docs/science.md §9): `t` (its end), `alpha1` and
+/// `hr` (`null` with too few accepted beats), `artifact_share`, `reliable`, plus `beats`.
+pub fn alpha1(w: &DfaWindow) -> Value {
+    json!({
+        "t": format_time(w.end),
+        "event": "alpha1",
+        "alpha1": w.alpha1,
+        "hr": w.hr,
+        "beats": w.beats,
+        "artifact_share": w.artifact_share,
+        "reliable": w.reliable,
+    })
 }
 
 #[cfg(test)]

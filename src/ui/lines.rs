@@ -4,6 +4,7 @@
 use chrono::{DateTime, Local, Utc};
 
 use crate::event::{LinkEvent, LossReason};
+use crate::physiology::dfa::{meaning, DfaWindow};
 use crate::physiology::summary::{has_signal, PlausibleHr};
 use crate::physiology::zones::ZoneTable;
 use crate::pipeline::Output;
@@ -43,6 +44,28 @@ fn reading(r: &Reading, zones: Option<&ZoneTable>, plausible: PlausibleHr) -> St
         line.push_str(&format!("  energy {e} kJ"));
     }
     line
+}
+
+/// The line for one DFA alpha1 window: "07:02:00  alpha1 0.82  below your aerobic threshold
+/// (131 bpm, 1 % artifacts)", "unreliable" when over 5 % of its beats were artifacts.
+pub fn alpha1(w: &DfaWindow) -> String {
+    let artifacts = format!("{:.0} % artifacts", w.artifact_share * 100.0);
+    match (w.alpha1, w.hr) {
+        (Some(a), Some(hr)) if w.reliable => format!(
+            "{}  alpha1 {a:.2}  {} ({hr:.0} bpm, {artifacts})",
+            clock(w.end),
+            meaning(a)
+        ),
+        (Some(a), _) => format!(
+            "{}  alpha1 {a:.2}  unreliable: {artifacts} (over 5 %)",
+            clock(w.end)
+        ),
+        (None, _) => format!(
+            "{}  alpha1 -  too few clean beats in the last 2 min ({} beats, {artifacts})",
+            clock(w.end),
+            w.beats
+        ),
+    }
 }
 
 /// The line for one pipeline output; with `zones`, readings show their talk-test zone.

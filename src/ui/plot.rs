@@ -1,4 +1,5 @@
-//! SVG plots: one session's heart rate over time on its zone bands ([`session_svg`]), a week's
+//! SVG plots: one session's heart rate over time on its zone bands ([`session_svg`], with DFA
+//! alpha1 under it: [`session_svg_with_alpha1`]), a week's
 //! daily minutes per zone ([`week_svg`]), and the morning resting HR and lnRMSSD against their
 //! normal bands ([`trend_svg`]); [`write_svg`] saves any of them, owner-only.
 //!
@@ -14,8 +15,9 @@
 //! plain string writing.
 //!
 //! Files: `session.rs` (the session chart), `trace.rs` (its line: breaks and thinning),
-//! `week.rs` (the week chart), `trend.rs` (the morning trend), `axis.rs` (scales, round ticks), `svg.rs` (the SVG writer).
+//! `week.rs` (the week chart), `trend.rs` (the morning trend), `alpha1.rs` (the alpha1 panel), `axis.rs` (scales, round ticks), `svg.rs` (the SVG writer).
 
+mod alpha1;
 mod axis;
 mod session;
 mod svg;
@@ -29,7 +31,7 @@ use std::path::{Path, PathBuf};
 use crate::owner_only;
 use crate::physiology::zones::TalkZone;
 
-pub use session::session_svg;
+pub use session::{session_svg, session_svg_with_alpha1};
 pub use trend::trend_svg;
 pub use week::week_svg;
 

@@ -1,8 +1,8 @@
 //! Plain-text views of readiness: the verdict with its reasons and advice, and the
 //! morning trend table. Pure formatting.
 
-use crate::physiology::baseline::Trend;
-use crate::physiology::readiness::{Readiness, Verdict};
+use crate::physiology::baseline::{Trend, TrendToday};
+use crate::physiology::readiness::{unjudged, Readiness, Verdict};
 
 fn verdict_words(v: Verdict) -> &'static str {
     match v {
@@ -12,9 +12,15 @@ fn verdict_words(v: Verdict) -> &'static str {
     }
 }
 
-/// The verdict, its reasons (which carry each signal's detail) and advice.
-pub fn readiness(r: &Readiness) -> String {
-    let mut out = format!("{}\n", verdict_words(r.verdict));
+/// The verdict, its reasons (which carry each signal's detail) and advice. When nothing but
+/// "no signal" stands behind a `ready` (no week of checks, no baseline yet: [`unjudged`]), the
+/// first line says what is missing instead of "READY".
+pub fn readiness(r: &Readiness, today: &TrendToday) -> String {
+    let headline = match unjudged(today) {
+        Some(missing) if r.verdict == Verdict::Ready => missing,
+        _ => verdict_words(r.verdict).to_string(),
+    };
+    let mut out = format!("{headline}\n");
     for reason in &r.reasons {
         out.push_str(&format!("  - {reason}\n"));
     }

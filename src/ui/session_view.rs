@@ -36,6 +36,9 @@ pub enum Input {
     Resize,
     /// A line typed on standard input (without its line end).
     Line(String),
+    /// A character key on a full-screen view that takes typed answers (the calibration's):
+    /// Enter is `'\n'`, Backspace `'\u{8}'`.
+    Char(char),
     /// Standard input closed.
     EndOfInput,
 }
@@ -90,6 +93,13 @@ pub trait View {
     fn tick(&mut self, now: Duration, wall: DateTime<Utc>, live: &LiveNumbers) -> ViewResult {
         let _ = (now, wall, live);
         Ok(Vec::new())
+    }
+
+    /// Whether the source should wait before its next event (the calibration's question waits
+    /// for its answer while a `--fast` source would run on). The runner stops taking source
+    /// events while this is true; input, ticks and signals still arrive.
+    fn holds_source(&self) -> bool {
+        false
     }
 
     /// The session is over: leave the screen, before anything else is printed.

@@ -1,7 +1,8 @@
 //! A live session as a stream of lines on standard output: one readable line ([`super::lines`],
 //! `--plain`, the default when the output is not a terminal) or one JSON object
-//! ([`super::json`], `--json`) per reading and link change. A closed pipe (`| head`) ends the
-//! session quietly, as a quit.
+//! ([`super::json`], `--json`) per reading and link change, and one per DFA alpha1 window as
+//! soon as the first reading after its end arrives (`{"event": "alpha1", ...}`, docs/science.md
+//! §9). A closed pipe (`| head`) ends the session quietly, as a quit.
 
 use std::io::Write;
 
@@ -38,11 +39,20 @@ impl LinesView {
 impl View for LinesView {
     fn output(&mut self, out: &Output, live: &LiveNumbers) -> ViewResult {
         let plausible = live.settings().plausible;
-        let line = match self.format {
+        let mut lines = vec![match self.format {
             LineFormat::Json => super::json::output(out, Some(&self.zones), plausible).to_string(),
             LineFormat::Plain => super::lines::output(out, Some(&self.zones), plausible),
-        };
-        match writeln!(self.out, "{line}") {
+        }];
+        if matches!(out, Output::Reading(_)) {
+            lines.extend(live.new_alpha1_windows().iter().map(|w| match self.format {
+                LineFormat::Json => super::json::alpha1(w).to_string(),
+                LineFormat::Plain => super::lines::alpha1(w),
+            }));
+        }
+        match lines
+            .iter()
+            .try_for_each(|line| writeln!(self.out, "{line}"))
+        {
             Ok(()) => Ok(Vec::new()),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(vec![Effect::Quit]),
             Err(source) => Err(ViewError {

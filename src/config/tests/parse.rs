@@ -501,3 +501,30 @@ fn live_alpha1_step() {
         ],
     );
 }
+
+/// The band and outlier settings of [morning] and readiness.scale_back_far_sd are read and
+/// checked; the retired morning.range_k is an unknown key that lists what replaced it.
+#[test]
+fn readiness_band_settings_are_read_and_checked() {
+    let file = parse_str(
+        "[morning]\nband_z_rhr = 2.5\nband_floor_ln_rmssd = 0.04\noutlier_sd = 4\n\n\
+         [readiness]\nscale_back_far_sd = 3\n",
+    )
+    .unwrap();
+    assert_eq!(file.morning.baseline.band_z_rhr, 2.5);
+    assert_eq!(file.morning.baseline.band_floor_ln_rmssd, 0.04);
+    assert_eq!(file.morning.baseline.outlier_sd, 4.0);
+    assert_eq!(file.morning.readiness.scale_back_far_sd, 3.0);
+    assert_mentions(
+        &error_of("[morning]\nband_z_ln_rmssd = 0.5\n"),
+        &["morning.band_z_ln_rmssd = 0.5: must be between 1 and 4"],
+    );
+    assert_mentions(
+        &error_of("[readiness]\nscale_back_far_sd = 11\n"),
+        &["readiness.scale_back_far_sd = 11: must be between 0 and 10"],
+    );
+    assert_mentions(
+        &error_of("[morning]\nrange_k = 0.5\n"),
+        &["range_k", "band_z_rhr", "band_floor_rhr_bpm"],
+    );
+}

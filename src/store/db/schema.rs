@@ -4,6 +4,9 @@
 //! The order matters. Opening a file in WAL mode, or rolling back a hot journal, writes to it;
 //! so the checks run on a read-only connection, and a file that fails them is never modified.
 //! Only then does a read-write connection set `journal_mode = WAL` and apply the migrations.
+//! The checks cost the same on an empty and a ten-year file: the header, the application id,
+//! the schema version and [`super::structure`] (no whole-file scan: that is `talkzone check`).
+//! A file that cannot be written can still be opened read-only ([`open_read_only`]).
 //!
 //! Versions: `PRAGMA user_version` is the number of [`MIGRATIONS`] applied; each migration runs
 //! in its own `BEGIN IMMEDIATE` transaction that re-reads the version first, so two talkzone
@@ -16,8 +19,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
-use super::migrate_v5::{self, MigrationStep};
-use super::{sql_err, StoreError};
+use super::migrate_v6::{self, MigrationStep};
+use super::{damage, sql_err, structure, StoreError};
 use crate::owner_only;
 
 /// `PRAGMA application_id` of every talkzone database: "TZDB" in ASCII.
@@ -29,8 +32,8 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The schema version this talkzone writes (and the newest it reads).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// The version whose migration moves the readings into blocks ([`V5`]).
-const BLOCKS_VERSION: i64 = 5;
+/// The version whose migration moves the readings into blocks ([`V6`]).
+const BLOCKS_VERSION: i64 = 6;
 
 /// Version 1: sessions, readings, gaps, the strength log.
 const V1: &str = "
@@ -147,19 +150,17 @@ CREATE TABLE imports (
 CREATE INDEX imports_by_session ON imports(session_id);
 ";
 
-/// Version 5: a session's readings in format-1 blocks of up to 64 (`reading_blocks`, created
-/// with the bookkeeping table `migrate_v5` by [`super::migrate_v5`] before this runs, while the
-/// file is still version 4), instead of a row each; the row-per-reading table goes. This SQL
-/// runs after [`super::migrate_v5::finish`] converted every session, in the same transaction;
-/// the emptied `migrate_v5` stays as the marker that the file is still to be compacted.
-const V5: &str = "
-DROP TABLE readings;
-DELETE FROM migrate_v5;
-";
+/// Version 5: talk-test calibrations ([`super::calibrations::MIGRATION`]).
+const V5: &str = super::calibrations::MIGRATION;
+
+/// Version 6: a session's readings in format-1 blocks of up to 64 (`reading_blocks`) instead
+/// of a row each ([`super::migrate_v6`]: converted in batches before this SQL runs, while the
+/// file is still version 5; this drops the old layout in the transaction that sets version 6).
+const V6: &str = migrate_v6::MIGRATION;
 
 /// The migrations, in order; `MIGRATIONS[i]` takes version `i` to `i + 1`. Append only: never
 /// edit one that has shipped.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// Create (if missing), check, configure and migrate the database at `path`, telling
 /// `progress` how a long migration goes.
@@ -172,7 +173,7 @@ pub(super) fn open(
     let mut conn = connect(path)?;
     enable_wal(&conn, path)?;
     migrate(&mut conn, path, progress)?;
-    migrate_v5::compact_if_pending(&conn, path, progress)?;
+    migrate_v6::compact_if_pending(&conn, path, progress)?;
     Ok(conn)
 }
 
@@ -220,6 +221,7 @@ pub(super) fn connect(path: &Path) -> Result<Connection, StoreError> {
         .map_err(&err)?;
     conn.pragma_update(None, "foreign_keys", true)
         .map_err(&err)?;
+    damage::refuse_commits_once_damaged(&conn, path);
     Ok(conn)
 }
 
@@ -244,16 +246,46 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// Check, without writing anything, that `path` is an empty file or a sound talkzone database
 /// of a version this talkzone knows.
 fn check(path: &Path) -> Result<(), StoreError> {
+    inspect(&read_connection(path)?, path).map(|_| ())
+}
+
+/// Open the existing database at `path` for reading only: nothing is created, migrated,
+/// recovered or written, so a file that talkzone may not write (its permissions, a read-only
+/// or full disk) can still be read. The file must already be at this talkzone's schema
+/// version (upgrading it is a write).
+pub(super) fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
+    let conn = read_connection(path)?;
+    let version = inspect(&conn, path)?;
+    if version < SCHEMA_VERSION {
+        return Err(StoreError::CannotWrite {
+            path: path.to_owned(),
+            detail: if version == 0 {
+                "it is still empty".into()
+            } else {
+                format!(
+                    "it is at schema version {version} and needs upgrading to version \
+                     {SCHEMA_VERSION}, which needs writing it"
+                )
+            },
+        });
+    }
+    conn.pragma_update(None, "query_only", true)
+        .map_err(sql_err(path))?;
+    Ok(conn)
+}
+
+/// A read-only connection to `path`, after a first look at its header (anything else than an
+/// empty file or SQLite's magic is not SQLite).
+///
+/// A WAL database needs its `-shm` index even to be read; where it cannot be created (a folder
+/// talkzone may not write, a full disk) and no `-wal` file holds commits that are not yet in
+/// the file, the file alone is the whole database, and it is opened "immutable" (SQLite then
+/// reads it without any locking or side file).
+pub(super) fn read_connection(path: &Path) -> Result<Connection, StoreError> {
     let io = |source| StoreError::Io {
         path: path.to_owned(),
         source,
     };
-    let corrupt = |detail: String| StoreError::Corrupt {
-        path: path.to_owned(),
-        detail,
-    };
-
-    // A cheap first look: anything else than an empty file or SQLite's header is not SQLite.
     let mut header = Vec::with_capacity(SQLITE_MAGIC.len());
     std::fs::File::open(path)
         .map_err(io)?
@@ -261,29 +293,74 @@ fn check(path: &Path) -> Result<(), StoreError> {
         .read_to_end(&mut header)
         .map_err(io)?;
     if !header.is_empty() && header != SQLITE_MAGIC {
-        return Err(corrupt("not an SQLite database".into()));
+        return Err(StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: "not an SQLite database".into(),
+        });
     }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| damage::classify(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_err(path))?;
+    let first_read = conn.query_row("PRAGMA schema_version", [], |r| r.get::<_, i64>(0));
+    match first_read {
+        Err(e) if damage::is_cannot_write(&e) && !holds_commits(&wal_path(path)) => {
+            drop(conn);
+            let uri = format!("file:{}?mode=ro&immutable=1", uri_path(path));
+            let conn = Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+                .map_err(|e| damage::classify(path, e))?;
+            Ok(conn)
+        }
+        Err(e) => Err(damage::classify(path, e)),
+        Ok(_) => Ok(conn),
+    }
+}
 
-    let ro = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| classify(path, e))?;
-    ro.busy_timeout(BUSY_TIMEOUT).map_err(sql_err(path))?;
+/// Whether a write-ahead log holds anything (missing or empty: no commit that is not already in
+/// the database file; an attempt to open the file read-write on a full disk leaves it empty).
+fn holds_commits(wal: &Path) -> bool {
+    std::fs::metadata(wal).is_ok_and(|m| m.len() > 0)
+}
+
+/// SQLite's write-ahead log beside `path`.
+fn wal_path(path: &Path) -> std::path::PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push("-wal");
+    p.into()
+}
+
+/// `path` for a `file:` URI: every byte but unreserved ones and `/` percent-encoded.
+fn uri_path(path: &Path) -> String {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The checks every open makes, reading only the first page and the roots of the tables: the
+/// file is empty or talkzone's, not from a newer talkzone, and structurally sound
+/// ([`structure::verify`]). Its schema version.
+fn inspect(ro: &Connection, path: &Path) -> Result<i64, StoreError> {
+    let classify = |e| damage::classify(path, e);
     // One read transaction, so every answer comes from the same snapshot: another talkzone
     // may be creating the schema right now, and its tables must never be seen without the
     // application id that the same transaction sets.
-    let ro = ro.unchecked_transaction().map_err(|e| classify(path, e))?;
+    let ro = ro.unchecked_transaction().map_err(classify)?;
 
     let app_id: i32 = ro
         .pragma_query_value(None, "application_id", |r| r.get(0))
-        .map_err(|e| classify(path, e))?;
+        .map_err(classify)?;
     let version: i64 = ro
         .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(|e| classify(path, e))?;
+        .map_err(classify)?;
     let objects: i64 = ro
         .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-        .map_err(|e| classify(path, e))?;
+        .map_err(classify)?;
 
     // An empty SQLite database (no tables, no application id) is adopted: nothing to lose.
     let fresh = app_id == 0 && objects == 0;
@@ -299,43 +376,12 @@ fn check(path: &Path) -> Result<(), StoreError> {
             supported: SCHEMA_VERSION,
         });
     }
-
-    let problems = quick_check(&ro).map_err(|e| classify(path, e))?;
-    if !problems.is_empty() {
-        return Err(corrupt(format!(
-            "PRAGMA quick_check: {}",
-            problems.join("; ")
-        )));
-    }
-    Ok(())
+    structure::verify(&ro, path, version)?;
+    Ok(version)
 }
 
-/// `PRAGMA quick_check`'s complaints (none when the file is sound), at most a few.
-fn quick_check(conn: &Connection) -> rusqlite::Result<Vec<String>> {
-    let mut stmt = conn.prepare("PRAGMA quick_check(5)")?;
-    let lines = stmt
-        .query_map([], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(if lines.len() == 1 && lines[0] == "ok" {
-        Vec::new()
-    } else {
-        lines
-    })
-}
-
-/// SQLite's "this is not a database" and "this database is corrupt" become [`StoreError::Corrupt`].
-fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
-    match e.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
-            path: path.to_owned(),
-            detail: e.to_string(),
-        },
-        _ => sql_err(path)(e),
-    }
-}
-
-/// Apply the pending migrations, each in its own transaction (version 5's conversion of the
-/// readings first runs in batches of its own: [`super::migrate_v5`]).
+/// Apply the pending migrations, each in its own transaction (version 6's conversion of the
+/// readings first runs in batches of its own: [`super::migrate_v6`]).
 fn migrate(
     conn: &mut Connection,
     path: &Path,
@@ -350,8 +396,8 @@ fn migrate(
     for (from, sql) in MIGRATIONS.iter().enumerate() {
         let to = from as i64 + 1;
         if to == BLOCKS_VERSION && user_version(conn).map_err(&err)? == from as i64 {
-            migrate_v5::prepare(conn, path)?;
-            migrate_v5::convert_batches(conn, path, progress)?;
+            migrate_v6::prepare(conn, path)?;
+            migrate_v6::convert_batches(conn, path, progress)?;
         }
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -369,9 +415,12 @@ fn migrate(
             continue;
         }
         if to == BLOCKS_VERSION {
-            migrate_v5::finish(&tx, path)?;
+            migrate_v6::finish(&tx, path)?;
         }
         tx.execute_batch(sql).map_err(&err)?;
+        if to == BLOCKS_VERSION {
+            migrate_v6::mark_compaction(&tx, path)?;
+        }
         tx.pragma_update(None, "user_version", to).map_err(&err)?;
         tx.pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(&err)?;

@@ -100,6 +100,32 @@ impl Db {
         self.query_sessions("ORDER BY start_ms DESC, id DESC", [])
     }
 
+    /// The `n` sessions that started last, newest first. Reads only those rows (through the
+    /// `sessions_by_start` index), whatever the history holds.
+    pub fn latest_sessions(&self, n: usize) -> Result<Vec<SessionRow>, StoreError> {
+        self.query_sessions(
+            "ORDER BY start_ms DESC, id DESC LIMIT ?1",
+            [i64::try_from(n).unwrap_or(i64::MAX)],
+        )
+    }
+
+    /// Sessions that started at or after `from`, newest first.
+    pub fn sessions_since(&self, from: DateTime<Utc>) -> Result<Vec<SessionRow>, StoreError> {
+        self.query_sessions(
+            "WHERE start_ms >= ?1 ORDER BY start_ms DESC, id DESC",
+            [decode::to_ms(from)],
+        )
+    }
+
+    /// How many sessions there are (counted on the small `sessions_by_start` index).
+    pub fn session_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
+            .map_err(sql_err(&self.path))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Sessions that started in `[from, to)`, newest first.
     pub fn sessions_between(
         &self,

@@ -23,5 +23,7 @@ pub mod widgets;
 
 pub use screen::DashboardView;
 pub use state::{update, App, DashboardSettings, Event, KeyInput, Lap};
-pub use terminal::{install_panic_hook, key_from_crossterm, spawn_input_reader, TerminalGuard};
+pub use terminal::{
+    install_panic_hook, key_from_crossterm, spawn_input_reader, spawn_reader, TerminalGuard,
+};
 pub use view::render;

@@ -74,7 +74,7 @@ impl View for DashboardView {
         let effects = match input {
             Input::Key(key) => self.apply(Event::Key(key), live),
             Input::Resize => self.apply(Event::Resize, live),
-            Input::Line(_) | Input::EndOfInput => Vec::new(),
+            Input::Line(_) | Input::Char(_) | Input::EndOfInput => Vec::new(),
         };
         self.draw(live)?;
         Ok(effects)

@@ -19,6 +19,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::event::{DeviceInfo, LinkEvent, LossReason};
+use crate::physiology::dfa::DfaWindow;
 use crate::physiology::live::{target_cue, LiveNumbers, TargetCue};
 use crate::physiology::summary::has_signal;
 use crate::physiology::zones::{TalkZone, ZoneTable};
@@ -42,6 +43,9 @@ pub struct DashboardSettings {
     pub target: TalkZone,
     /// Where the data comes from, as shown in the header ("strap", "simulator", a file name).
     pub source_label: String,
+    /// Where the zones' talk-test thresholds came from, shown with the cue ("your talk test
+    /// of 12 Nov"); `None` for the population models.
+    pub zones_from: Option<String>,
 }
 
 /// A key, already mapped from the terminal (see [`super::terminal::key_from_crossterm`]), so
@@ -276,6 +280,13 @@ impl App {
         live.rmssd_ms()
     }
 
+    /// The session's latest DFA alpha1 window ([`LiveNumbers::alpha1`]), shown only while the
+    /// heart rate is fresh (an old window would describe an effort that is over).
+    pub fn live_alpha1<'a>(&self, live: &'a LiveNumbers) -> Option<&'a DfaWindow> {
+        self.heart_rate()?;
+        live.alpha1()
+    }
+
     /// Whether the session is paused.
     pub fn paused(&self) -> bool {
         self.paused_since.is_some()
@@ -473,6 +484,7 @@ pub(crate) mod tests {
             zones: zones(),
             target: DEFAULT_TARGET,
             source_label: "simulator".into(),
+            zones_from: None,
         }
     }
 
@@ -487,8 +499,12 @@ pub(crate) mod tests {
 
     impl Screen {
         pub(crate) fn new() -> Self {
+            Self::with_settings(settings())
+        }
+
+        pub(crate) fn with_settings(settings: DashboardSettings) -> Self {
             Screen {
-                app: App::new(settings()),
+                app: App::new(settings),
                 live: LiveNumbers::new(LiveSettings {
                     zones: Some(zones()),
                     max_gap: Duration::from_secs(10),

@@ -155,6 +155,15 @@ pub fn input_from_crossterm(ev: crossterm::event::Event) -> Option<Input> {
 /// resizes into `tx`. The thread ends when `tx`'s receiver is dropped (checked every 100 ms) or
 /// reading the terminal fails.
 pub fn spawn_input_reader(tx: InputSender) -> io::Result<JoinHandle<()>> {
+    spawn_reader(tx, input_from_crossterm)
+}
+
+/// The same with another meaning of the terminal's events (`map`; the calibration's screen
+/// takes typed characters).
+pub fn spawn_reader(
+    tx: InputSender,
+    map: fn(crossterm::event::Event) -> Option<Input>,
+) -> io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("talkzone-keys".into())
         .spawn(move || {
@@ -167,7 +176,7 @@ pub fn spawn_input_reader(tx: InputSender) -> io::Result<JoinHandle<()>> {
                 let Ok(ev) = crossterm::event::read() else {
                     break;
                 };
-                if let Some(e) = input_from_crossterm(ev) {
+                if let Some(e) = map(ev) {
                     if tx.blocking_send(e).is_err() {
                         break;
                     }

@@ -11,6 +11,7 @@
 //! big heart rate, zone colour    bpm    (time in each zone, 5 bars)
 //! Moderate: you can talk, not sing      Session  23 moderate-eq min
 //! RMSSD 42 ms                           Week    123 / 150 min ███····
+//! alpha1 0.82: below your aerobic threshold (grey when the window is unreliable)
 //! Target Moderate ▲ ease off: you should be able to talk in full sentences
 //! warnings: contact, link, no data
 //! ┌ Heart rate, last 5 min ─────────────────────────────────────────────┐
@@ -28,6 +29,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::event::LossReason;
+use crate::physiology::dfa::meaning;
 use crate::physiology::live::{LiveNumbers, TargetCue, WEEK_GOAL_MIN};
 use crate::physiology::zones::TalkZone;
 
@@ -40,6 +42,7 @@ pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
 const DIM: Style = Style::new().fg(Color::Gray);
+const UNRELIABLE: Style = Style::new().fg(Color::DarkGray);
 const WARN: Style = Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD);
 
 /// Draws the whole screen for `app` and the session's numbers `live` into `frame`.
@@ -52,9 +55,10 @@ pub fn render(app: &App, live: &LiveNumbers, frame: &mut Frame) {
     let large = area.width >= 100 && area.height >= 36;
     let scale_max = if large { 2 } else { 1 };
     let top_h = 5 * scale_max + 2;
-    let [header, top, cue, warnings, chart, footer] = Layout::vertical([
+    let [header, top, alpha1, cue, warnings, chart, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(top_h),
+        Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(6),
@@ -68,6 +72,7 @@ pub fn render(app: &App, live: &LiveNumbers, frame: &mut Frame) {
     draw_header(app, live, frame, header);
     draw_heart_rate(app, live, frame, left, scale_max);
     draw_zones(app, live, frame, right);
+    frame.render_widget(Paragraph::new(alpha1_line(app, live)), alpha1);
     frame.render_widget(Paragraph::new(cue_line(app)), cue);
     frame.render_widget(Paragraph::new(warning_line(app)), warnings);
     draw_chart(app, frame, chart, area.width >= 110);
@@ -207,11 +212,20 @@ fn draw_heart_rate(app: &App, live: &LiveNumbers, frame: &mut Frame, area: Rect,
     let zone_line = match app.zone() {
         Some(zone) => {
             let style = Style::new().fg(zone_color(zone));
-            Line::from(vec![
+            let mut spans = vec![
                 Span::styled(zone.label(), style.add_modifier(Modifier::BOLD)),
                 Span::styled(": ", style),
                 Span::styled(zone.cue(), style),
-            ])
+            ];
+            // Where the zones came from, when the row has room (the chart's title always says it).
+            if let Some(from) = &app.settings().zones_from {
+                let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+                let extra = format!(" ({from})");
+                if used + extra.chars().count() <= usize::from(zone_row.width) {
+                    spans.push(Span::styled(extra, DIM));
+                }
+            }
+            Line::from(spans)
         }
         None => Line::styled("no fresh heart rate", DIM),
     };
@@ -230,6 +244,34 @@ fn draw_heart_rate(app: &App, live: &LiveNumbers, frame: &mut Frame, area: Rect,
         None => Line::styled("RMSSD -- (no RR intervals from the strap yet)", DIM),
     };
     frame.render_widget(Paragraph::new(hrv), hrv_row);
+}
+
+/// "alpha1 0.82: below your aerobic threshold" (docs/science.md §9); grey with the artifact
+/// share when the window is unreliable; what is missing before the first window.
+fn alpha1_line(app: &App, live: &LiveNumbers) -> Line<'static> {
+    let Some(w) = app.live_alpha1(live) else {
+        return if !live.rr_seen() {
+            Line::styled("alpha1 -- (no RR intervals from the strap yet)", DIM)
+        } else {
+            Line::styled("alpha1 -- (needs 2 min of beats)", DIM)
+        };
+    };
+    let share = w.artifact_share * 100.0;
+    match w.alpha1 {
+        Some(a) if w.reliable => Line::from(vec![
+            Span::styled("alpha1 ", DIM),
+            Span::styled(format!("{a:.2}"), Style::new().add_modifier(Modifier::BOLD)),
+            Span::raw(format!(": {}", meaning(a))),
+        ]),
+        Some(a) => Line::styled(
+            format!("alpha1 {a:.2} unreliable: {share:.0} % artifacts (over 5 %)"),
+            UNRELIABLE,
+        ),
+        None => Line::styled(
+            format!("alpha1 -- too few clean beats ({share:.0} % artifacts)"),
+            UNRELIABLE,
+        ),
+    }
 }
 
 fn draw_zones(app: &App, live: &LiveNumbers, frame: &mut Frame, area: Rect) {
@@ -359,8 +401,14 @@ fn warning_line(app: &App) -> Line<'static> {
 
 fn draw_chart(app: &App, frame: &mut Frame, area: Rect, ten_minutes: bool) {
     let minutes = if ten_minutes { 10 } else { 5 };
+    let from = app
+        .settings()
+        .zones_from
+        .as_ref()
+        .map(|f| format!("· zones from {f} "))
+        .unwrap_or_default();
     let block = Block::bordered().border_style(DIM).title(Span::styled(
-        format!(" Heart rate, last {minutes} min "),
+        format!(" Heart rate, last {minutes} min {from}"),
         DIM,
     ));
     let inner = block.inner(area);
@@ -516,7 +564,7 @@ mod tests {
     use crate::event::{DeviceInfo, LinkEvent};
     use crate::reading::Contact;
     use crate::ui::dashboard::state::tests::{link, reading, reading_with, tick, Screen};
-    use crate::ui::dashboard::state::{Event, KeyInput};
+    use crate::ui::dashboard::state::{DashboardSettings, Event, KeyInput};
     use crate::ui::dashboard::widgets::lit_pixels;
     use ratatui::backend::TestBackend;
     use ratatui::buffer::Buffer;
@@ -553,7 +601,10 @@ mod tests {
 
     /// A session at 130 bpm (moderate), connected to a strap with a battery.
     fn moderate_app() -> Screen {
-        let mut app = Screen::new();
+        moderate_app_with(Screen::new())
+    }
+
+    fn moderate_app_with(mut app: Screen) -> Screen {
         app.send(link(LinkEvent::Connected(DeviceInfo {
             name: Some("Polar H10 1234".into()),
             address: "AA:BB".into(),
@@ -571,6 +622,28 @@ mod tests {
         }
         app.send(tick(120_000));
         app
+    }
+
+    #[test]
+    fn the_cue_says_where_talk_test_zones_came_from() {
+        let app = moderate_app_with(Screen::with_settings(DashboardSettings {
+            zones_from: Some("your talk test of 12 Nov".into()),
+            ..crate::ui::dashboard::state::tests::settings()
+        }));
+        // At 80x24 the chart's title says it; at 120x40 the zone's cue too.
+        let screen = text(&draw(&app, 80, 24));
+        assert!(
+            screen.contains("Heart rate, last 5 min · zones from your talk test of 12 Nov"),
+            "{screen}"
+        );
+        let wide = text(&draw(&app, 120, 40));
+        let row = wide
+            .lines()
+            .find(|l| l.contains("Moderate: you can talk, not sing"))
+            .unwrap_or("");
+        assert!(row.contains("(your talk test of 12 Nov)"), "{wide}");
+        let plain = text(&draw(&moderate_app(), 80, 24));
+        assert!(!plain.contains("talk test of"), "{plain}");
     }
 
     #[test]
@@ -606,6 +679,83 @@ mod tests {
             assert_eq!(cells.len(), lit_pixels("130") * per_pixel, "{w}x{h}");
             assert!(cells.iter().all(|c| *c == moderate), "{w}x{h}");
         }
+    }
+
+    /// 150 s of readings at 140 bpm whose RR (1/1024 s) wander by a few ticks (a small LCG),
+    /// with one beat in 8 lengthened by about 16 % (`jumpy`: 12.5 % artifacts, shown as 12 %:
+    /// `{:.0}` rounds half to even).
+    fn alpha1_app(jumpy: bool) -> Screen {
+        let mut app = Screen::new();
+        let mut x: u32 = 12345;
+        for s in 0..150 {
+            app.send(tick(s * 1000));
+            let rr = (0..2)
+                .map(|i| {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    let rr = 435 + ((x >> 16) % 10) as u16;
+                    if jumpy && (s * 2 + i) % 8 == 5 {
+                        rr + 70
+                    } else {
+                        rr
+                    }
+                })
+                .collect();
+            app.send(reading_with(s as i64 * 1000, 140, Contact::Detected, rr));
+        }
+        app.send(tick(150_000));
+        app
+    }
+
+    fn row_with<'a>(screen: &'a str, needle: &str) -> &'a str {
+        screen.lines().find(|l| l.contains(needle)).unwrap_or("")
+    }
+
+    #[test]
+    fn alpha1_is_shown_with_its_meaning_once_two_minutes_of_beats_exist() {
+        let app = alpha1_app(false);
+        let w = app.live.alpha1().expect("a window after 120 s");
+        let a = w.alpha1.expect("an alpha1");
+        assert!(w.reliable, "{w:?}");
+        for (width, height) in [(80, 24), (120, 40)] {
+            let screen = text(&draw(&app, width, height));
+            let row = row_with(&screen, "alpha1");
+            assert!(
+                row.contains(&format!("alpha1 {a:.2}: {}", meaning(a))),
+                "{width}x{height}: {row:?} in\n{screen}"
+            );
+        }
+        // Before 120 s of beats: what is missing.
+        let mut early = Screen::new();
+        early.send(reading_with(0, 140, Contact::Detected, vec![440]));
+        assert!(text(&draw(&early, 80, 24)).contains("alpha1 -- (needs 2 min of beats)"));
+        let mut no_rr = Screen::new();
+        no_rr.send(reading(0, 140));
+        assert!(
+            text(&draw(&no_rr, 80, 24)).contains("alpha1 -- (no RR intervals from the strap yet)")
+        );
+    }
+
+    #[test]
+    fn an_unreliable_alpha1_window_is_greyed_with_its_artifact_share() {
+        let app = alpha1_app(true);
+        let w = app.live.alpha1().expect("a window after 120 s");
+        assert!(!w.reliable, "{w:?}");
+        let buf = draw(&app, 80, 24);
+        let screen = text(&buf);
+        let y = screen
+            .lines()
+            .position(|l| l.contains("alpha1"))
+            .expect("an alpha1 row") as u16;
+        let row = row_with(&screen, "alpha1");
+        let a = w.alpha1.expect("an alpha1 from the clean beats");
+        assert!(
+            row.contains(&format!(
+                "alpha1 {a:.2} unreliable: 12 % artifacts (over 5 %)"
+            )),
+            "{row:?} {w:?}"
+        );
+        let x = row.find("alpha1").unwrap_or(0) as u16;
+        assert_eq!(buf[(x, y)].fg, Color::DarkGray, "{row:?}");
     }
 
     #[test]

@@ -3,14 +3,18 @@
 //! Owns the layout: title, bands, axes, zone labels in the right margin, notes for sessions with
 //! nothing to draw. The line itself, broken at gaps and at readings without a signal and thinned
 //! per pixel column, comes from [`super::trace`]; a grey mark along the bottom of the chart
-//! shows each stretch it skips. A day at 1 Hz stays well under 100 kB.
+//! shows each stretch it skips. A day at 1 Hz stays well under 100 kB. With DFA alpha1 windows
+//! ([`session_svg_with_alpha1`]) a panel of alpha1 on the same time axis goes under the chart
+//! ([`super::alpha1`]).
 
 use std::time::Duration;
 
+use crate::physiology::dfa::DfaWindow;
 use crate::physiology::summary::{has_signal, PlausibleHr};
 use crate::physiology::zones::{TalkZone, ZoneTable};
 use crate::reading::Reading;
 
+use super::alpha1::{self, PANEL_HEIGHT};
 use super::axis::{self, Scale};
 use super::svg::{hex, num, tint, Svg, INK};
 use super::trace::{trace, Trace};
@@ -47,6 +51,19 @@ pub fn session_svg(
     max_gap: Duration,
     plausible: PlausibleHr,
 ) -> String {
+    session_svg_with_alpha1(readings, zones, title, max_gap, plausible, &[])
+}
+
+/// [`session_svg`] with the session's DFA alpha1 `windows` in a panel under the heart rate
+/// (none: no panel, the same picture as [`session_svg`]).
+pub fn session_svg_with_alpha1(
+    readings: &[Reading],
+    zones: &ZoneTable,
+    title: &str,
+    max_gap: Duration,
+    plausible: PlausibleHr,
+    windows: &[DfaWindow],
+) -> String {
     let mut ordered: Vec<&Reading> = readings.iter().collect();
     if !readings.windows(2).all(|w| w[0].t <= w[1].t) {
         // Stable: readings with the same time keep their order, as in the summary.
@@ -71,7 +88,12 @@ pub fn session_svg(
     let x = Scale::new((0.0, time.span), (X0 + INSET, X1 - INSET));
     let y = Scale::new((bpm_lo, bpm_hi), (Y1, Y0));
 
-    let mut svg = Svg::new(WIDTH, HEIGHT, title);
+    let height = if windows.is_empty() {
+        HEIGHT
+    } else {
+        HEIGHT + PANEL_HEIGHT
+    };
+    let mut svg = Svg::new(WIDTH, height, title);
     svg.text(
         "title",
         (16.0, 26.0),
@@ -112,6 +134,23 @@ pub fn session_svg(
     };
     if let Some(note) = note {
         draw_note(&mut svg, note);
+    }
+    if !windows.is_empty() {
+        let x_of = |w: &DfaWindow| {
+            let offset_s = start.map_or(0.0, |t0| (w.end - t0).num_milliseconds() as f64 / 1000.0);
+            x.at(offset_s / time.unit_s)
+        };
+        let ticks: Vec<f64> = axis::ticks(0.0, time.span, time.step)
+            .into_iter()
+            .map(|t| x.at(t))
+            .collect();
+        let area = alpha1::Area {
+            x0: X0,
+            x1: X1,
+            y0: HEIGHT + 4.0,
+            y1: HEIGHT + PANEL_HEIGHT - 24.0,
+        };
+        alpha1::draw_panel(&mut svg, windows, &area, x_of, &ticks);
     }
     svg.finish()
 }

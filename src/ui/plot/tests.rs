@@ -483,6 +483,8 @@ fn trend_today(date: NaiveDate) -> TrendToday {
         ln_rmssd_7d: Some(4.05),
         rhr_7d_without_highest: Some(55.9),
         ln_rmssd_7d_without_lowest: Some(4.1),
+        rhr_week: None,
+        ln_rmssd_week: None,
         rhr_range: None,
         ln_rmssd_range: None,
         slope_14d: Some(1.44),
@@ -680,4 +682,76 @@ fn one_day_odd_values_and_ten_years_still_draw() {
     assert_eq!(dates.len(), 10, "{dates:?}");
     assert_eq!(dates[0], "2016");
     assert!(texts(&elements, "tick-year").is_empty());
+}
+
+/// A window ending `end_s` after the workout's first reading.
+fn window(end_s: i64, alpha1: Option<f64>, reliable: bool) -> crate::physiology::dfa::DfaWindow {
+    crate::physiology::dfa::DfaWindow {
+        end: workout(1)[0].t + chrono::Duration::seconds(end_s),
+        alpha1,
+        hr: alpha1.map(|_| 130.0),
+        beats: 240,
+        first_beat: 0,
+        last_beat: 240,
+        excluded: Vec::new(),
+        artifact_share: if reliable { 0.0 } else { 0.1 },
+        reliable,
+    }
+}
+
+#[test]
+fn alpha1_windows_are_drawn_in_a_panel_under_the_heart_rate() {
+    let readings = workout(45);
+    let windows = vec![
+        window(120, Some(1.1), true),
+        window(140, Some(0.7), true),
+        window(160, Some(2.4), true),
+        window(180, Some(0.4), false),
+        window(200, None, false),
+    ];
+    let svg = session_svg_with_alpha1(
+        &readings,
+        &zones(),
+        "t",
+        GAP,
+        PlausibleHr::DEFAULT,
+        &windows,
+    );
+    let elements = parse(&svg);
+    assert_eq!(elements[0].attrs["height"], "650");
+    // A dot per window with an alpha1: filled when reliable, hollow when not.
+    assert_eq!(count(&elements, "path", "alpha1 reliable"), 3);
+    assert_eq!(count(&elements, "path", "alpha1 unreliable"), 1);
+    assert_eq!(count(&elements, "line", "alpha1-threshold"), 2);
+    assert_eq!(
+        texts(&elements, "alpha1-threshold-label"),
+        vec!["0.75 aerobic threshold (~VT1)", "0.5 ~VT2"]
+    );
+    // The 2.4 is drawn at the panel's top edge, never outside it.
+    let frame = elements
+        .iter()
+        .find(|e| e.has_class("alpha1-frame"))
+        .expect("a panel frame");
+    let top: f64 = frame.attrs["y"].parse().unwrap();
+    for e in elements.iter().filter(|e| e.has_class("alpha1")) {
+        let y: f64 = e.attrs["d"]
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .split('m')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(y >= top, "{y} above the panel top {top}");
+    }
+    // Without windows: the plain chart, as before.
+    let plain = session_svg(&readings, &zones(), "t", GAP, PlausibleHr::DEFAULT);
+    let elements = parse(&plain);
+    assert_eq!(elements[0].attrs["height"], "480");
+    assert_eq!(count(&elements, "rect", "alpha1-frame"), 0);
+    assert_eq!(
+        plain,
+        session_svg_with_alpha1(&readings, &zones(), "t", GAP, PlausibleHr::DEFAULT, &[])
+    );
 }

@@ -1,12 +1,15 @@
 //! Tests of the store against real files in temporary folders, by area: opening, checking and
-//! migrating files ([`files`]), readings in blocks and the version-4 migration ([`blocks`]),
-//! sessions and their readings ([`sessions`]), morning checks
-//! ([`morning`]) and imports ([`imports`]). The helpers here are shared.
+//! migrating files ([`files`]), calibrations ([`calibrations`]), readings in blocks and the
+//! migration of row-per-reading files ([`blocks`]), sessions and their readings
+//! ([`sessions`]), morning checks ([`morning`]) and imports ([`imports`]). The helpers here are
+//! shared.
 
 mod blocks;
+mod calibrations;
 mod files;
 mod imports;
 mod morning;
+mod opening;
 mod sessions;
 
 use std::path::Path;

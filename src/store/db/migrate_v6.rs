@@ -1,22 +1,22 @@
-//! Version 4 -> 5: every session's readings from one row each (`readings`, ~47 bytes a
+//! Version 5 -> 6: every session's readings from one row each (`readings`, ~47 bytes a
 //! reading) into format-1 blocks (`reading_blocks`, ~4-6 bytes: [`super::block`]), atomically,
 //! resumably and with progress (docs/storage-design.md §5).
 //!
-//! 1. [`prepare`]: `reading_blocks` and `migrate_v5` (the sessions already converted, with how
-//!    many readings each had) are created while the file stays version 4, so a talkzone of
-//!    version 4 still opens it and sees every reading in `readings`.
+//! 1. [`prepare`]: `reading_blocks` and `migrate_v6` (the sessions already converted, with how
+//!    many readings each had) are created while the file stays version 5, so a talkzone of
+//!    version 5 still opens it and sees every reading in `readings`.
 //! 2. [`convert_batches`]: sessions are converted in transactions of about [`BATCH_READINGS`]
-//!    readings; each re-reads `migrate_v5` under the write lock, so two processes starting
+//!    readings; each re-reads `migrate_v6` under the write lock, so two processes starting
 //!    together convert every session once. `readings` is not touched.
-//! 3. [`finish`], inside the transaction that sets version 5: whatever is left (and any session
+//! 3. [`finish`], inside the transaction that sets version 6: whatever is left (and any session
 //!    whose readings changed since it was converted) is converted, `readings` is dropped.
-//!    Killed before that commit, the file is version 4 with extra tables and the next start
-//!    resumes at 2; after it, version 5.
+//!    Killed before that commit, the file is version 5 with extra tables and the next start
+//!    resumes at 2; after it, version 6.
 //! 4. [`compact_if_pending`]: `VACUUM` gives the dropped pages back to the file system (SQLite's
-//!    VACUUM is atomic), then `migrate_v5` is dropped; killed in between, the next start runs it
-//!    again. `migrate_v5` left in a version-5 file is that marker and nothing else.
+//!    VACUUM is atomic), then the marker table `compact_pending` that step 3 left is dropped;
+//!    killed in between, the next start runs it again.
 //!
-//! Readings keep their exact fields and order (`ORDER BY t_ms, rowid`, as version 4 read them),
+//! Readings keep their exact fields and order (`ORDER BY t_ms, rowid`, as versions 1-5 read them),
 //! RR in the unit their blob says (1/1024 s, or ms behind the mark): `export` of a session is
 //! the same before and after. Morning checks are not moved.
 
@@ -44,20 +44,42 @@ pub enum MigrationStep {
     Done,
 }
 
-/// Created in a version-4 file before any conversion; `IF NOT EXISTS` so a resumed migration
-/// keeps what an earlier attempt converted.
-const PREPARE: &str = "
+/// The tables of the new layout and of the bookkeeping; `IF NOT EXISTS` so a resumed
+/// migration keeps what an earlier attempt converted.
+macro_rules! tables {
+    () => {
+        "
 CREATE TABLE IF NOT EXISTS reading_blocks (
     session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
     start_ms INTEGER NOT NULL,
     data BLOB NOT NULL,
     PRIMARY KEY (session_id, start_ms)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS migrate_v5 (
+CREATE TABLE IF NOT EXISTS migrate_v6 (
     session_id INTEGER PRIMARY KEY,
     readings INTEGER NOT NULL
 );
-";
+"
+    };
+}
+
+/// Created in a version-5 file before any conversion.
+const PREPARE: &str = tables!();
+
+/// The SQL of migration 6 (`schema::MIGRATIONS[5]`), run after [`finish`] in the same
+/// transaction: the tables (already there), and the old layout and the bookkeeping dropped.
+/// What it leaves is what a version-6 file has.
+pub(super) const MIGRATION: &str = concat!(
+    tables!(),
+    "
+DROP TABLE readings;
+DROP TABLE migrate_v6;
+"
+);
+
+/// Left by the transaction that sets version 6 until the file is compacted (step 4); not part
+/// of the schema (an extra table, which the structural check allows).
+const COMPACT_PENDING: &str = "compact_pending";
 
 /// Step 1, in its own transaction.
 pub(super) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
@@ -69,7 +91,7 @@ pub(super) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
     tx.commit().map_err(&err)
 }
 
-/// Step 2: convert sessions not yet in `migrate_v5`, a batch per transaction, reporting
+/// Step 2: convert sessions not yet in `migrate_v6`, a batch per transaction, reporting
 /// progress.
 pub(super) fn convert_batches(
     conn: &mut Connection,
@@ -87,7 +109,7 @@ pub(super) fn convert_batches(
             .map_err(&err)?;
         let done: u64 = tx
             .query_row(
-                "SELECT coalesce(sum(readings), 0) FROM migrate_v5",
+                "SELECT coalesce(sum(readings), 0) FROM migrate_v6",
                 [],
                 |r| r.get::<_, i64>(0),
             )
@@ -109,16 +131,16 @@ pub(super) fn convert_batches(
     }
 }
 
-/// Step 3, inside the caller's transaction (the one that sets version 5 and drops `readings`):
+/// Step 3, inside the caller's transaction (the one that sets version 6 and drops `readings`):
 /// convert what is left or changed.
 pub(super) fn finish(tx: &Connection, path: &Path) -> Result<(), StoreError> {
     let err = sql_err(path);
-    // Sessions whose reading count differs from what was converted (a version-4 talkzone may
+    // Sessions whose reading count differs from what was converted (a version-5 talkzone may
     // have recorded meanwhile) are converted again.
     let changed: Vec<SessionId> = {
         let mut st = tx
             .prepare(
-                "SELECT m.session_id FROM migrate_v5 m \
+                "SELECT m.session_id FROM migrate_v6 m \
                  LEFT JOIN (SELECT session_id, count(*) AS n FROM readings GROUP BY session_id) r \
                  ON r.session_id = m.session_id WHERE coalesce(r.n, 0) != m.readings",
             )
@@ -131,7 +153,7 @@ pub(super) fn finish(tx: &Connection, path: &Path) -> Result<(), StoreError> {
         ids
     };
     for id in changed {
-        tx.execute("DELETE FROM migrate_v5 WHERE session_id = ?1", [id])
+        tx.execute("DELETE FROM migrate_v6 WHERE session_id = ?1", [id])
             .map_err(&err)?;
     }
     for (id, source) in pending_sessions(tx, path)? {
@@ -140,7 +162,13 @@ pub(super) fn finish(tx: &Connection, path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Step 4, after version 5 is committed: `VACUUM` if a migration left its marker.
+/// After [`MIGRATION`], in the same transaction: mark the file as still to be compacted.
+pub(super) fn mark_compaction(tx: &Connection, path: &Path) -> Result<(), StoreError> {
+    tx.execute_batch(&format!("CREATE TABLE {COMPACT_PENDING} (x)"))
+        .map_err(sql_err(path))
+}
+
+/// Step 4, after version 6 is committed: `VACUUM` if a migration left its marker.
 pub(super) fn compact_if_pending(
     conn: &Connection,
     path: &Path,
@@ -148,15 +176,15 @@ pub(super) fn compact_if_pending(
 ) -> Result<(), StoreError> {
     let err = sql_err(path);
     let pending: bool = conn
-        .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'migrate_v5'")
-        .and_then(|mut st| st.exists([]))
+        .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1")
+        .and_then(|mut st| st.exists([COMPACT_PENDING]))
         .map_err(&err)?;
     if !pending {
         return Ok(());
     }
     progress(MigrationStep::Compacting);
     conn.execute_batch("VACUUM").map_err(&err)?;
-    conn.execute_batch("DROP TABLE IF EXISTS migrate_v5")
+    conn.execute_batch(&format!("DROP TABLE IF EXISTS {COMPACT_PENDING}"))
         .map_err(&err)?;
     progress(MigrationStep::Done);
     Ok(())
@@ -167,7 +195,7 @@ fn pending_sessions(tx: &Connection, path: &Path) -> Result<Vec<(SessionId, Sour
     let mut st = tx
         .prepare(
             "SELECT id, source FROM sessions \
-             WHERE id NOT IN (SELECT session_id FROM migrate_v5) ORDER BY id",
+             WHERE id NOT IN (SELECT session_id FROM migrate_v6) ORDER BY id",
         )
         .map_err(sql_err(path))?;
     let rows = st
@@ -195,7 +223,7 @@ fn pending_sessions(tx: &Connection, path: &Path) -> Result<Vec<(SessionId, Sour
     Ok(out)
 }
 
-/// Convert session `id`: its rows in the order version 4 read them, into blocks (replacing any
+/// Convert session `id`: its rows in the order versions 1-5 read them, into blocks (replacing any
 /// an interrupted attempt left), and mark it done. How many readings it had.
 fn convert_session(
     tx: &Connection,
@@ -213,7 +241,7 @@ fn convert_session(
             .map_err(&err)?;
         let rows = st
             .query_map([id], |row| {
-                Ok(v4_reading(row, source).map_err(|d| (decode::key_text(row), d)))
+                Ok(row_reading(row, source).map_err(|d| (decode::key_text(row), d)))
             })
             .map_err(&err)?;
         let mut out = Vec::new();
@@ -234,15 +262,15 @@ fn convert_session(
         .map_err(&err)?;
     write_blocks(tx, path, id, &readings)?;
     tx.execute(
-        "INSERT INTO migrate_v5 (session_id, readings) VALUES (?1, ?2)",
+        "INSERT INTO migrate_v6 (session_id, readings) VALUES (?1, ?2)",
         params![id, readings.len() as i64],
     )
     .map_err(&err)?;
     Ok(readings.len() as u64)
 }
 
-/// One version-4 `readings` row: rowid, t_ms, hr, contact, energy_kj, rr.
-fn v4_reading(row: &rusqlite::Row<'_>, source: Source) -> Result<Reading, Bad> {
+/// One `readings` row (versions 1-5): rowid, t_ms, hr, contact, energy_kj, rr.
+fn row_reading(row: &rusqlite::Row<'_>, source: Source) -> Result<Reading, Bad> {
     let energy_kj = match decode::opt_int(col(row, 4)?, "energy_kj")? {
         Some(e) => Some(decode::narrow::<u16>(e, "energy_kj")?),
         None => None,
