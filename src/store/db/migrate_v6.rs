@@ -3,15 +3,17 @@
 //! resumably and with progress (docs/storage-design.md §5).
 //!
 //! 1. [`prepare`]: `reading_blocks` and `migrate_v6` (the sessions already converted, with how
-//!    many readings each had) are created while the file stays version 5, so a talkzone of
-//!    version 5 still opens it and sees every reading in `readings`.
+//!    many readings each had) are created while the file stays at its version (4 or 5: steps 1
+//!    and 2 run before any pending migration), so the talkzone that wrote it still opens it and
+//!    sees every reading in `readings`.
 //! 2. [`convert_batches`]: sessions are converted in transactions of about [`BATCH_READINGS`]
 //!    readings; each re-reads `migrate_v6` under the write lock, so two processes starting
 //!    together convert every session once. `readings` is not touched.
 //! 3. [`finish`], inside the transaction that sets version 6: whatever is left (and any session
 //!    whose readings changed since it was converted) is converted, `readings` is dropped.
-//!    Killed before that commit, the file is version 5 with extra tables and the next start
-//!    resumes at 2; after it, version 6.
+//!    Killed before that commit, the file is at its old version with extra tables (or at 5,
+//!    when only the instant migrations between were committed) and the next start resumes at
+//!    2; after it, version 6.
 //! 4. [`compact_if_pending`]: `VACUUM` gives the dropped pages back to the file system (SQLite's
 //!    VACUUM is atomic), then the marker table `compact_pending` that step 3 left is dropped;
 //!    killed in between, the next start runs it again.
@@ -63,7 +65,7 @@ CREATE TABLE IF NOT EXISTS migrate_v6 (
     };
 }
 
-/// Created in a version-5 file before any conversion.
+/// Created in a file of the row layout (version 1-5) before any conversion.
 const PREPARE: &str = tables!();
 
 /// The SQL of migration 6 (`schema::MIGRATIONS[5]`), run after [`finish`] in the same
@@ -135,6 +137,8 @@ pub(super) fn convert_batches(
 /// convert what is left or changed.
 pub(super) fn finish(tx: &Connection, path: &Path) -> Result<(), StoreError> {
     let err = sql_err(path);
+    // A new file gets here without step 1.
+    tx.execute_batch(PREPARE).map_err(&err)?;
     // Sessions whose reading count differs from what was converted (a version-5 talkzone may
     // have recorded meanwhile) are converted again.
     let changed: Vec<SessionId> = {

@@ -381,7 +381,7 @@ fn inspect(ro: &Connection, path: &Path) -> Result<i64, StoreError> {
 }
 
 /// Apply the pending migrations, each in its own transaction (version 6's conversion of the
-/// readings first runs in batches of its own: [`super::migrate_v6`]).
+/// readings first runs in batches of its own, before any of them: [`super::migrate_v6`]).
 fn migrate(
     conn: &mut Connection,
     path: &Path,
@@ -393,12 +393,14 @@ fn migrate(
     if user_version(conn).map_err(&err)? >= SCHEMA_VERSION {
         return Ok(());
     }
+    // The long part first, in batches, while the file is still at the version it had: killed
+    // there, it still opens in the talkzone that wrote it (the earlier migrations are instant).
+    if (1..BLOCKS_VERSION).contains(&user_version(conn).map_err(&err)?) {
+        migrate_v6::prepare(conn, path)?;
+        migrate_v6::convert_batches(conn, path, progress)?;
+    }
     for (from, sql) in MIGRATIONS.iter().enumerate() {
         let to = from as i64 + 1;
-        if to == BLOCKS_VERSION && user_version(conn).map_err(&err)? == from as i64 {
-            migrate_v6::prepare(conn, path)?;
-            migrate_v6::convert_batches(conn, path, progress)?;
-        }
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&err)?;

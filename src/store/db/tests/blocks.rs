@@ -314,7 +314,6 @@ fn an_interrupted_migration_is_completed_by_the_next_start() {
         ))
         .unwrap();
         assert_eq!(pragma_i64(&c, "user_version"), 4, "still a version-4 file");
-        // (As a version-5 file would be: the tables of the blocks, created early.)
     }
     let before: Vec<Vec<Exact>> = (1..=3).map(|id| v4_readings(&path, id)).collect();
     let db = Db::open_file(&path).unwrap();
@@ -327,9 +326,8 @@ fn an_interrupted_migration_is_completed_by_the_next_start() {
     }
 }
 
-/// A damaged version-4 row stops the migration with the row named; the file is still a file
-/// of the row layout with every row (version 5: the calibrations table, an instant migration
-/// of its own, is committed before the readings are converted; it opens in that talkzone).
+/// A damaged version-4 row stops the migration with the row named; the file is still the
+/// version-4 file with every row (it opens in the old talkzone).
 #[test]
 fn a_damaged_version_4_row_stops_the_migration_and_leaves_the_file_as_it_was() {
     for (set, needle) in [
@@ -369,7 +367,7 @@ fn a_damaged_version_4_row_stops_the_migration_and_leaves_the_file_as_it_was() {
         assert!(msg.contains("table readings, rowid 157"), "{msg}");
         assert!(msg.contains(needle), "{set}: {msg}");
         let c = Connection::open(&path).unwrap();
-        assert_eq!(pragma_i64(&c, "user_version"), 5);
+        assert_eq!(pragma_i64(&c, "user_version"), 4);
         let n: i64 = c
             .query_row("SELECT count(*) FROM readings", [], |r| r.get(0))
             .unwrap();
