@@ -2,7 +2,8 @@
 //! checks and the training sessions from the store, turned into the pure trend
 //! ([`crate::physiology::baseline`]) and readiness ([`crate::physiology::readiness`]) as of a
 //! given local date. Shared by `morning`, `trend`,
-//! `readiness`, and the `hrr` zone model (which uses the resting-HR baseline once it exists).
+//! `readiness`, and the zones in force (the resting-HR baseline once it exists, and the latest
+//! talk-test calibration that reached a "no").
 
 use chrono::{Days, Local, NaiveDate};
 
@@ -12,7 +13,7 @@ use crate::physiology::baseline::{trend, DailyCheck, Trend};
 use crate::physiology::readiness::{readiness, LoadInput, Readiness, Wellness};
 use crate::physiology::week::{is_hard_day, SessionDigest};
 use crate::physiology::zones::MeasuredTalkTest;
-use crate::session::{digest_of, local_date, local_day_bounds};
+use crate::session::{digest_of, local_date, local_day_bounds, ZonesInForce};
 use crate::store::db::{Db, MorningCheckRow};
 
 /// How far back the history is read: the 60-day range before the 7-day window, and a margin.
@@ -129,6 +130,14 @@ pub fn resting_baseline(db: &Db, settings: &Settings) -> Result<Option<f64>, App
         .today
         .rhr_range
         .map(|r| r.mean))
+}
+
+/// The zones in force from what the store knows: the morning-check baseline and the latest
+/// talk test that reached a "no" (docs/science.md §17, §20).
+pub fn zones_in_force(settings: &Settings, db: &Db) -> Result<ZonesInForce, AppError> {
+    let baseline = resting_baseline(db, settings)?;
+    let calibration = latest_talk_test(db)?;
+    crate::session::zones_in_force(settings, baseline, calibration)
 }
 
 /// The latest talk-test calibration that reached a comfortable stage and a "no": the one

@@ -79,14 +79,6 @@ pub fn zones_in_force(
     })
 }
 
-/// The zones in force from what the store knows: the morning-check baseline and the latest
-/// talk test that reached a "no".
-pub fn zones_from_history(settings: &Settings, db: &Db) -> Result<ZonesInForce, AppError> {
-    let baseline = crate::history::resting_baseline(db, settings)?;
-    let calibration = crate::history::latest_talk_test(db)?;
-    zones_in_force(settings, baseline, calibration)
-}
-
 /// Summary options from the settings.
 pub fn summary_options(settings: &Settings) -> SummaryOptions {
     SummaryOptions {

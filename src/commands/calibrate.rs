@@ -28,7 +28,7 @@ use crate::ui::calibration::{Guide, GuidedView};
 pub fn run(cli: &Cli, args: &CalibrateArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
     let db = super::open_db(&settings)?;
-    let zones = session::zones_from_history(&settings, &db)?;
+    let zones = crate::history::zones_in_force(&settings, &db)?;
     for note in &zones.notes {
         eprintln!("talkzone: {note}");
     }

@@ -33,7 +33,7 @@ pub fn entry(row: &CalibrationRow) -> HistoryEntry {
 /// List the calibrations.
 pub fn run(cli: &Cli, args: &JsonArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
-    let db = super::open_db(&settings)?;
+    let db = super::open_db_to_read(&settings)?;
     let entries: Vec<HistoryEntry> = db.calibrations()?.iter().map(entry).collect();
     if args.json {
         super::print_json(&report::history_json(&entries))

@@ -123,7 +123,7 @@ pub fn run(cli: &Cli, args: &ImportArgs) -> Result<(), AppError> {
     quiet_caught_decoder_panics();
     let settings = super::settings(cli)?;
     let mut db = super::open_db(&settings)?;
-    let zones = session::zones_from_history(&settings, &db)?;
+    let zones = crate::history::zones_in_force(&settings, &db)?;
     for note in &zones.notes {
         eprintln!("talkzone: {note}");
     }

@@ -65,7 +65,7 @@ pub fn run(cli: &Cli, args: &LiveArgs) -> Result<(), AppError> {
         Some(super::open_db(&settings)?)
     };
     let zones = match &db {
-        Some(db) => session::zones_from_history(&settings, db)?,
+        Some(db) => crate::history::zones_in_force(&settings, db)?,
         None => session::zones_in_force(&settings, None, None)?,
     };
     for note in &zones.notes {

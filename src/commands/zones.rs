@@ -7,7 +7,6 @@ use serde_json::json;
 use crate::cli::{Cli, JsonArgs};
 use crate::error::AppError;
 use crate::physiology::zones::{TalkZone, ZoneTable};
-use crate::session;
 use crate::ui;
 
 /// The JSON form: `model`, `max_hr`, `resting_hr`, `zones` (each `id`, `label`, `min_bpm` as a
@@ -33,7 +32,7 @@ pub fn zones_json(z: &ZoneTable) -> serde_json::Value {
 pub fn run(cli: &Cli, args: &JsonArgs) -> Result<(), AppError> {
     let settings = super::settings(cli)?;
     let db = super::open_db_to_read(&settings)?;
-    let zones = session::zones_from_history(&settings, &db)?;
+    let zones = crate::history::zones_in_force(&settings, &db)?;
     if args.json {
         let mut v = zones_json(&zones.table);
         v["basis"] = json!(zones.why);

@@ -1,7 +1,7 @@
 //! The calibration in words and JSON: a stage as JSON (the result line's `stages`, also how the
 //! store keeps them) and back, the result line and its text, and the history of
-//! `talkzone calibrations` with the change since the test before ("comfortable up to 146 bpm,
-//! +4 since 12 Sep, at +1.5 km/h"). Pure formatting.
+//! `talkzone calibrations` with the change since the test before that found a comfortable limit
+//! ("comfortable up to 146 bpm, +4 since 12 Sep, at +1.5 km/h"). Pure formatting.
 
 use chrono::{DateTime, Local, Utc};
 use serde_json::{json, Value};
@@ -269,6 +269,16 @@ fn change_json(e: &HistoryEntry, before: Option<&HistoryEntry>) -> Value {
     })
 }
 
+/// The test `entries[i]` is compared with: the next older one that found a comfortable limit
+/// (a stopped test in between does not hide the change), else the next older one.
+fn previous(entries: &[HistoryEntry], i: usize) -> Option<&HistoryEntry> {
+    let older = entries.get(i + 1..).unwrap_or_default();
+    older
+        .iter()
+        .find(|b| b.results.talk_ok_max_hr.is_some())
+        .or(older.first())
+}
+
 fn local_date(t: DateTime<Utc>) -> String {
     t.with_timezone(&Local).date_naive().to_string()
 }
@@ -297,7 +307,7 @@ pub fn history_json(entries: &[HistoryEntry]) -> Value {
                     "sing_ok_workload": e.workload(at.sing_ok),
                     "hr_at_alpha1_075": e.hr_at_alpha1_075,
                     "hr_at_alpha1_050": e.hr_at_alpha1_050,
-                    "change": change_json(e, entries.get(i + 1)),
+                    "change": change_json(e, previous(entries, i)),
                 })
             })
             .collect(),
@@ -342,7 +352,7 @@ pub fn history_text(entries: &[HistoryEntry]) -> String {
                 bpm(e.hr_at_alpha1_050)
             ));
         }
-        if let (Some(b), Some(now)) = (entries.get(i + 1), e.results.talk_ok_max_hr) {
+        if let (Some(b), Some(now)) = (previous(entries, i), e.results.talk_ok_max_hr) {
             let mut line = format!("  comfortable up to {now:.0} bpm");
             if let Some(d) = diff(Some(now), b.results.talk_ok_max_hr) {
                 line.push_str(&format!(

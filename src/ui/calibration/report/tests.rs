@@ -113,7 +113,16 @@ fn the_history_gives_each_test_and_its_change_since_the_one_before() {
         hr_at_alpha1_075: Some(143.0),
         ..older.clone()
     };
-    let entries = [newer, older];
+    // A test stopped in the warm-up, between the two, hides nothing.
+    let stopped = HistoryEntry {
+        calibration: 5,
+        t: t0() + TimeDelta::days(30),
+        stopped: "user".into(),
+        stages: Vec::new(),
+        results: TalkResults::default(),
+        ..older.clone()
+    };
+    let entries = [newer, stopped, older];
     let v = history_json(&entries);
     assert_eq!(v[0]["calibration"], 2);
     assert_eq!(v[0]["stages"], 3);
@@ -124,7 +133,9 @@ fn the_history_gives_each_test_and_its_change_since_the_one_before() {
     assert_eq!(v[0]["change"]["talk_ok_max_hr"], 4.0);
     assert_eq!(v[0]["change"]["cannot_talk_hr"], 5.0);
     assert_eq!(v[0]["change"]["talk_ok_workload"], "+1.5 km/h");
-    assert_eq!(v[1]["change"], Value::Null);
+    assert_eq!(v[1]["change"]["since"], 1);
+    assert_eq!(v[1]["change"]["talk_ok_max_hr"], Value::Null);
+    assert_eq!(v[2]["change"], Value::Null);
     let text = history_text(&entries);
     assert!(
         text.contains("comfortable up to 146 bpm, +4 since 12 Sep 2026, at +1.5 km/h"),
