@@ -9,6 +9,10 @@ use talkzone::physiology::summary::{summarise, SummaryOptions};
 use talkzone::physiology::zones::{zone_table, PersonInputs, ZoneConfig};
 use talkzone::reading::{Contact, Reading, RrInterval, Source};
 
+#[path = "support/cpu.rs"]
+mod cpu;
+use cpu::cpu_ms_per;
+
 const READINGS: usize = 86_400;
 
 /// A day at 1 Hz: heart rate sweeping 55-150 bpm through every zone, one or two RR each, and
@@ -53,6 +57,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| summarise(black_box(&readings), &zones, &opts))
     });
     g.finish();
+    eprintln!(
+        "summary: summarise_24h_1hz takes {:.2} ms of CPU (the mean of 200)",
+        cpu_ms_per(200, || {
+            black_box(summarise(black_box(&readings), &zones, &opts));
+        })
+    );
 }
 
 criterion_group!(benches, bench);

@@ -39,9 +39,6 @@ use crate::store::db::{Db, SessionId};
 use crate::store::strap;
 use crate::ui::session_view::{Effect, Input, View};
 
-/// How often the recording commits what it holds (so a kill loses at most this much).
-const COMMIT_EVERY: Duration = Duration::from_millis(500);
-
 /// Where the session's data comes from.
 pub struct SourcePlan {
     pub kind: SourceKind,
@@ -423,8 +420,6 @@ pub async fn run(plan: SessionPlan, view: &mut dyn View) -> Result<Outcome, AppE
     let stop = stop_signal(stop_after);
     tokio::pin!(stop);
     let origin = Instant::now();
-    let mut commit_tick = tokio::time::interval(COMMIT_EVERY);
-    commit_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let tick_every = session.view.tick_every();
     let mut view_tick = tokio::time::interval(tick_every.unwrap_or(Duration::from_secs(3600)));
     view_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -435,6 +430,13 @@ pub async fn run(plan: SessionPlan, view: &mut dyn View) -> Result<Outcome, AppE
 
     let result: Result<(), AppError> = async {
         loop {
+            // The next commit, when readings wait for one, exactly a second after the oldest
+            // (a fixed half-second tick checking "a second old?" let one wait 1.5 s).
+            let commit_at = session
+                .recorder
+                .running()
+                .and_then(|r| r.commit_due())
+                .map(tokio::time::Instant::from_std);
             let effects = tokio::select! {
                 e = rx.recv(), if !session.view.holds_source() => {
                     let Some(event) = e else { break };
@@ -484,7 +486,7 @@ pub async fn run(plan: SessionPlan, view: &mut dyn View) -> Result<Outcome, AppE
                     vec![Effect::Quit]
                 }
                 _ = tokio::time::sleep_until(quit_deadline.unwrap_or(far)), if quit_deadline.is_some() => break,
-                _ = commit_tick.tick() => {
+                _ = tokio::time::sleep_until(commit_at.unwrap_or(far)), if commit_at.is_some() => {
                     if let Some(r) = session.recorder.running() {
                         r.tick(Instant::now())?;
                     }

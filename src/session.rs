@@ -206,8 +206,10 @@ fn data_dir_of(db: &Db) -> std::path::PathBuf {
 }
 
 /// Close, summarise and mark `recovered` every session a killed process left `recording`, with
-/// the zones stored when it started. Sessions another live talkzone is still recording (it
-/// holds their lock) are left alone. Returns what was recovered.
+/// the zones stored when it started. A session without a single reading (killed before its
+/// first commit) is removed instead, as a finished one would be. Sessions another live
+/// talkzone is still recording (it holds their lock) are left alone. Returns what was
+/// recovered.
 pub fn recover_unfinished(
     db: &mut Db,
     settings: &Settings,
@@ -226,6 +228,10 @@ pub fn recover_unfinished(
             Err(_) => zones_in_force(settings, None, None)?.table,
         };
         let readings = db.readings(row.id)?;
+        if readings.is_empty() {
+            db.delete_session(row.id)?;
+            continue;
+        }
         let paused = paused_spans(db, row.id)?;
         let opts = SummaryOptions {
             exercise_end: db.laps(row.id)?.last().copied(),
@@ -347,9 +353,15 @@ impl Recording {
         Ok(())
     }
 
-    /// Commit what has waited long enough (call on a slow tick).
+    /// Commit what has waited long enough (call at [`Recording::commit_due`]).
     pub fn tick(&mut self, now: Instant) -> Result<(), AppError> {
         Ok(self.recorder.tick(now)?)
+    }
+
+    /// When the next commit is due, if anything waits for one: so no reading waits longer than
+    /// [`crate::store::db::COMMIT_EVERY`] (a killed process loses at most that).
+    pub fn commit_due(&self) -> Option<Instant> {
+        self.recorder.commit_due()
     }
 
     /// Mark a lap at `t`. The last lap also marks the end of the exercise: when the strap stays
@@ -489,5 +501,38 @@ mod tests {
         let row = db.session(id).unwrap().unwrap();
         assert_eq!(row.status, SessionStatus::Complete);
         assert_eq!(stored_summary(&row).unwrap(), summary);
+    }
+
+    /// Killed before its first commit (the first second): a session without a reading is
+    /// removed at the next start, never listed as "recovered" forever; one with readings is
+    /// recovered.
+    #[test]
+    fn recovery_removes_a_session_without_readings_and_keeps_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Db::open(dir.path()).unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 24, 17, 0, 0).unwrap();
+        let new = crate::store::db::NewSession {
+            start: t0,
+            source: Source::Simulator,
+            device: None,
+            zones_json: "{}".into(),
+        };
+        let empty = db.start_session(&new).unwrap();
+        let kept = db.start_session(&new).unwrap();
+        let Output::Reading(r) = reading(t0, 120) else {
+            unreachable!()
+        };
+        db.insert_readings(kept, &[r]).unwrap();
+        let settings = Settings::default();
+        let recovered = recover_unfinished(&mut db, &settings).unwrap();
+        assert_eq!(
+            recovered.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+            vec![kept]
+        );
+        assert_eq!(db.session(empty).unwrap(), None);
+        assert_eq!(
+            db.session(kept).unwrap().unwrap().status,
+            SessionStatus::Recovered
+        );
     }
 }

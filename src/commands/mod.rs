@@ -15,6 +15,7 @@ pub mod export;
 pub mod import;
 pub mod live;
 pub mod log;
+mod migration_progress;
 pub mod morning;
 pub mod readiness;
 pub mod scan;
@@ -148,7 +149,10 @@ pub fn print_json(v: &serde_json::Value) -> Result<(), AppError> {
 /// Open the database and recover sessions a killed process left unfinished (telling the user,
 /// as about permissions made private again).
 pub fn open_db(settings: &Settings) -> Result<crate::store::db::Db, AppError> {
-    let mut db = crate::store::db::Db::open(&settings.storage.data_dir)?;
+    let mut progress = migration_progress::MigrationProgress::default();
+    let mut db = crate::store::db::Db::open_reporting(&settings.storage.data_dir, &mut |s| {
+        progress.show(s)
+    })?;
     for note in db.notices() {
         eprintln!("talkzone: {note}");
     }

@@ -18,17 +18,21 @@
 //! edited or damaged, and a bad value is an error naming the table and row, never a panic).
 //!
 //! Stored forms: instants are UTC integer milliseconds since the Unix epoch (sub-millisecond
-//! precision is dropped); RR intervals are a BLOB of little-endian `u16` raw values (1/1024 s);
-//! contact is NULL (not supported) / 0 (not detected) / 1 (detected); strength days are local
-//! calendar dates (as the person reads them) stored as days since 1970-01-01.
+//! precision is dropped); a session's readings are format-1 blocks of up to 64 (`block`:
+//! delta-coded times, heart rates, contact, energy, RR in their own unit), written by `readings`
+//! and the [`Recorder`]; `migrate_v6` converts the row-per-reading layout of version 4. A
+//! morning check's RR intervals are a BLOB of little-endian `u16` raw values (1/1024 s, or ms
+//! behind a mark byte); contact is NULL (not supported) / 0 (not detected) / 1 (detected);
+//! strength days are local calendar dates (as the person reads them) stored as days since
+//! 1970-01-01.
 
-#[allow(dead_code)] // Used by the readings layout (the next commit).
 mod block;
 mod calibrations;
 mod check;
 mod damage;
 mod decode;
 mod imports;
+mod migrate_v6;
 mod morning;
 mod readings;
 mod recorder;
@@ -52,6 +56,7 @@ pub use calibrations::CalibrationRow;
 pub use check::{check_file, CheckProgress, CheckReport, Damage};
 pub use damage::is_damaged;
 pub use imports::{ImportMark, KnownActivity};
+pub use migrate_v6::MigrationStep;
 pub use morning::{MorningCheckRow, MorningMetricsRow, NewMorningCheck, WellnessRow};
 pub use recorder::{Recorder, COMMIT_EVERY};
 pub use schema::{APPLICATION_ID, BUSY_TIMEOUT, SCHEMA_VERSION};
@@ -336,20 +341,36 @@ impl Db {
     /// says so); check it is talkzone's and structurally sound; migrate it to the current
     /// schema.
     pub fn open(data_dir: &Path) -> Result<Db, StoreError> {
+        Db::open_reporting(data_dir, &mut |_| {})
+    }
+
+    /// [`Db::open`], telling `progress` how a migration of an old file goes (converting ten
+    /// years of readings to a newer layout takes seconds; it happens once).
+    pub fn open_reporting(
+        data_dir: &Path,
+        progress: &mut dyn FnMut(MigrationStep),
+    ) -> Result<Db, StoreError> {
         owner_only::create_dir(data_dir).map_err(|source| StoreError::Io {
             path: data_dir.to_owned(),
             source,
         })?;
         let path = data_dir.join(FILE_NAME);
         let mut notices = make_private(data_dir, &path);
-        let mut db = Db::open_file(&path)?;
+        let mut db = Db::open_file_reporting(&path, progress)?;
         db.notices.append(&mut notices);
         Ok(db)
     }
 
     /// Open the database at `path` (its folder must exist), as [`Db::open`] does.
     pub fn open_file(path: &Path) -> Result<Db, StoreError> {
-        let conn = schema::open(path)?;
+        Db::open_file_reporting(path, &mut |_| {})
+    }
+
+    fn open_file_reporting(
+        path: &Path,
+        progress: &mut dyn FnMut(MigrationStep),
+    ) -> Result<Db, StoreError> {
+        let conn = schema::open(path, progress)?;
         Ok(Db {
             conn,
             path: path.to_owned(),
@@ -390,13 +411,13 @@ impl Db {
     /// A writer for session `id`'s readings, gaps and laps, on a connection of its own (so it
     /// can live in another task or thread while this handle lists or updates sessions).
     pub fn recorder(&self, id: SessionId) -> Result<Recorder, StoreError> {
-        if !self.session_exists(id)? {
+        let Some(session) = self.session(id)? else {
             return Err(StoreError::NoSuchSession {
                 path: self.path.clone(),
                 id,
             });
-        }
+        };
         let conn = schema::connect(&self.path)?;
-        Ok(Recorder::new(conn, self.path.clone(), id))
+        Recorder::new(conn, self.path.clone(), id, session.source)
     }
 }

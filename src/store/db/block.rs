@@ -484,27 +484,31 @@ impl<'a> Bytes<'a> {
     }
 }
 
+/// Every field of each reading, RR as (raw, unit): for tests that readings come back exactly,
+/// in their source unit (`RrInterval`'s own equality compares durations only).
+#[cfg(test)]
+pub(super) type Exact = (i64, u16, Contact, Option<u16>, Vec<(u16, RrUnit)>);
+
+/// See [`Exact`].
+#[cfg(test)]
+pub(super) fn exact(rs: &[Reading]) -> Vec<Exact> {
+    rs.iter()
+        .map(|r| {
+            (
+                r.t.timestamp_millis(),
+                r.hr,
+                r.contact,
+                r.energy_kj,
+                r.rr.iter().map(|x| (x.raw(), x.unit())).collect(),
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    /// Every field, RR as (raw, unit): exactness in the source unit, not just equal duration.
-    type Exact = (i64, u16, Contact, Option<u16>, Vec<(u16, RrUnit)>);
-
-    fn exact(rs: &[Reading]) -> Vec<Exact> {
-        rs.iter()
-            .map(|r| {
-                (
-                    r.t.timestamp_millis(),
-                    r.hr,
-                    r.contact,
-                    r.energy_kj,
-                    r.rr.iter().map(|x| (x.raw(), x.unit())).collect(),
-                )
-            })
-            .collect()
-    }
 
     fn reading(
         ms: i64,

@@ -287,7 +287,12 @@ fn place(problems: &[String], roots: &[Root]) -> Vec<Damage> {
         }
     };
     let mut out: Vec<Damage> = Vec::new();
-    for line in problems {
+    // SQLite may put several lines in one row, after a "*** in database main ***" heading.
+    for line in problems
+        .iter()
+        .flat_map(|p| p.lines())
+        .filter(|l| !l.starts_with("*** in database"))
+    {
         let found = if let Some(rest) = line.strip_prefix("Tree ") {
             let root: Option<u64> = rest
                 .split(|c: char| !c.is_ascii_digit())

@@ -128,12 +128,7 @@ pub(super) fn instant(ms: i64, name: &str) -> Result<DateTime<Utc>, Bad> {
     DateTime::from_timestamp_millis(ms).ok_or_else(|| format!("{name} = {ms} is not a valid time"))
 }
 
-/// A contact state as stored: NULL / 0 / 1.
-pub(super) fn contact_to_sql(c: Contact) -> Option<i64> {
-    c.as_option().map(i64::from)
-}
-
-/// Inverse of [`contact_to_sql`].
+/// A version-4 reading's contact state as stored: NULL (not supported) / 0 / 1.
 pub(super) fn contact(v: Option<i64>) -> Result<Contact, Bad> {
     match v {
         None => Ok(Contact::NotSupported),

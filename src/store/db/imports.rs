@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
 use super::decode::{self, col};
-use super::readings::INSERT_READING;
+use super::readings::write_blocks;
 use super::{sql_err, Db, NewSession, SessionId, StoreError};
 use crate::reading::Reading;
 
@@ -165,25 +165,20 @@ impl Db {
         }
     }
 
-    /// Insert `readings` for session `id` (inside the caller's transaction).
+    /// Add `readings` to session `id`'s (inside the caller's transaction): the session's blocks
+    /// are rewritten with all of them in time order (equal times: stored ones first).
     fn write_readings(&mut self, id: SessionId, readings: &[Reading]) -> Result<(), StoreError> {
         let err = sql_err(&self.path);
-        let mut st = self.conn.prepare_cached(INSERT_READING).map_err(&err)?;
-        let mut rr = Vec::new();
-        for r in readings {
-            rr.clear();
-            decode::encode_rr(&r.rr, &mut rr);
-            st.execute(params![
-                id,
-                decode::to_ms(r.t),
-                r.hr,
-                decode::contact_to_sql(r.contact),
-                r.energy_kj,
-                rr
-            ])
-            .map_err(&err)?;
+        let mut all = self.readings(id)?;
+        if all.is_empty() {
+            return write_blocks(&self.conn, &self.path, id, readings);
         }
-        Ok(())
+        all.extend_from_slice(readings);
+        all.sort_by_key(|r| r.t);
+        self.conn
+            .execute("DELETE FROM reading_blocks WHERE session_id = ?1", [id])
+            .map_err(&err)?;
+        write_blocks(&self.conn, &self.path, id, &all)
     }
 
     /// Run `f` in one `BEGIN IMMEDIATE` transaction: committed if it succeeds, rolled back if

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
+use super::migrate_v6::{self, MigrationStep};
 use super::{damage, sql_err, structure, StoreError};
 use crate::owner_only;
 
@@ -30,6 +31,9 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The schema version this talkzone writes (and the newest it reads).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The version whose migration moves the readings into blocks ([`V6`]).
+const BLOCKS_VERSION: i64 = 6;
 
 /// Version 1: sessions, readings, gaps, the strength log.
 const V1: &str = "
@@ -147,18 +151,29 @@ CREATE INDEX imports_by_session ON imports(session_id);
 ";
 
 /// Version 5: talk-test calibrations ([`super::calibrations::MIGRATION`]).
-///
+const V5: &str = super::calibrations::MIGRATION;
+
+/// Version 6: a session's readings in format-1 blocks of up to 64 (`reading_blocks`) instead
+/// of a row each ([`super::migrate_v6`]: converted in batches before this SQL runs, while the
+/// file is still version 5; this drops the old layout in the transaction that sets version 6).
+const V6: &str = migrate_v6::MIGRATION;
+
 /// The migrations, in order; `MIGRATIONS[i]` takes version `i` to `i + 1`. Append only: never
 /// edit one that has shipped.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, super::calibrations::MIGRATION];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
-/// Create (if missing), check, configure and migrate the database at `path`.
-pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {
+/// Create (if missing), check, configure and migrate the database at `path`, telling
+/// `progress` how a long migration goes.
+pub(super) fn open(
+    path: &Path,
+    progress: &mut dyn FnMut(MigrationStep),
+) -> Result<Connection, StoreError> {
     create_if_missing(path)?;
     check(path)?;
     let mut conn = connect(path)?;
     enable_wal(&conn, path)?;
-    migrate(&mut conn, path)?;
+    migrate(&mut conn, path, progress)?;
+    migrate_v6::compact_if_pending(&conn, path, progress)?;
     Ok(conn)
 }
 
@@ -365,13 +380,24 @@ fn inspect(ro: &Connection, path: &Path) -> Result<i64, StoreError> {
     Ok(version)
 }
 
-/// Apply the pending migrations, each in its own transaction.
-fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+/// Apply the pending migrations, each in its own transaction (version 6's conversion of the
+/// readings first runs in batches of its own, before any of them: [`super::migrate_v6`]).
+fn migrate(
+    conn: &mut Connection,
+    path: &Path,
+    progress: &mut dyn FnMut(MigrationStep),
+) -> Result<(), StoreError> {
     let err = sql_err(path);
     let user_version =
         |c: &Connection| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0));
     if user_version(conn).map_err(&err)? >= SCHEMA_VERSION {
         return Ok(());
+    }
+    // The long part first, in batches, while the file is still at the version it had: killed
+    // there, it still opens in the talkzone that wrote it (the earlier migrations are instant).
+    if (1..BLOCKS_VERSION).contains(&user_version(conn).map_err(&err)?) {
+        migrate_v6::prepare(conn, path)?;
+        migrate_v6::convert_batches(conn, path, progress)?;
     }
     for (from, sql) in MIGRATIONS.iter().enumerate() {
         let to = from as i64 + 1;
@@ -390,7 +416,13 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
         if current >= to {
             continue;
         }
+        if to == BLOCKS_VERSION {
+            migrate_v6::finish(&tx, path)?;
+        }
         tx.execute_batch(sql).map_err(&err)?;
+        if to == BLOCKS_VERSION {
+            migrate_v6::mark_compaction(&tx, path)?;
+        }
         tx.pragma_update(None, "user_version", to).map_err(&err)?;
         tx.pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(&err)?;

@@ -159,7 +159,7 @@ impl Db {
     pub fn delete_session(&mut self, id: SessionId) -> Result<bool, StoreError> {
         let err = sql_err(&self.path);
         let tx = self.conn.transaction().map_err(&err)?;
-        for table in ["readings", "gaps", "laps"] {
+        for table in ["reading_blocks", "gaps", "laps"] {
             tx.execute(&format!("DELETE FROM {table} WHERE session_id = ?1"), [id])
                 .map_err(&err)?;
         }

@@ -229,15 +229,15 @@ fn a_database_from_a_newer_talkzone_is_rejected_untouched() {
 }
 
 #[test]
-fn schema_version_is_5_and_a_version_6_file_is_refused_untouched() {
-    assert_eq!(SCHEMA_VERSION, 5);
-    assert_eq!(MIGRATIONS.len(), 5);
+fn schema_version_is_6_and_a_version_7_file_is_refused_untouched() {
+    assert_eq!(SCHEMA_VERSION, 6);
+    assert_eq!(MIGRATIONS.len(), 6);
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join(FILE_NAME);
     drop(Db::open_file(&path).unwrap());
     {
         let c = Connection::open(&path).unwrap();
-        c.pragma_update(None, "user_version", 6).unwrap();
+        c.pragma_update(None, "user_version", 7).unwrap();
     }
     let before = snapshot(&path);
     let e = Db::open_file(&path).unwrap_err();
@@ -245,8 +245,8 @@ fn schema_version_is_5_and_a_version_6_file_is_refused_untouched() {
         matches!(
             e,
             StoreError::TooNew {
-                found: 6,
-                supported: 5,
+                found: 7,
+                supported: 6,
                 ..
             }
         ),

@@ -64,7 +64,7 @@ fn migrates_a_version_3_file_keeps_its_data_and_adds_imports_and_sport() {
         assert!(c.prepare("SELECT sport FROM sessions").is_err());
     }
     let mut db = Db::open_file(&path).unwrap();
-    assert_eq!(pragma_i64(&db.conn, "user_version"), 5);
+    assert_eq!(pragma_i64(&db.conn, "user_version"), SCHEMA_VERSION);
     assert_eq!(db.session(5).unwrap().unwrap().source, Source::Ble);
     assert_eq!(db.readings(5).unwrap().len(), 1);
     assert_eq!(db.sport(5).unwrap(), None, "live sessions have no sport");
@@ -165,11 +165,12 @@ fn a_failed_import_stores_nothing() {
         .unwrap_err();
     assert!(matches!(e, StoreError::Sqlite { .. }), "{e:?}");
     assert_eq!(db.sessions().unwrap().len(), 1);
-    let readings: i64 = db
+    // The first session's one block; nothing of the failed import.
+    let blocks: i64 = db
         .conn
-        .query_row("SELECT count(*) FROM readings", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM reading_blocks", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(readings, 1);
+    assert_eq!(blocks, 1);
     // The connection is usable afterwards (no transaction left open).
     db.set_sport(first, Some("rowing")).unwrap();
     assert!(db.delete_session(first).unwrap());

@@ -1,7 +1,10 @@
 //! Tests of the store against real files in temporary folders, by area: opening, checking and
-//! migrating files ([`files`]), calibrations ([`calibrations`]), sessions and their readings ([`sessions`]), morning checks
-//! ([`morning`]) and imports ([`imports`]). The helpers here are shared.
+//! migrating files ([`files`]), calibrations ([`calibrations`]), readings in blocks and the
+//! migration of row-per-reading files ([`blocks`]), sessions and their readings
+//! ([`sessions`]), morning checks ([`morning`]) and imports ([`imports`]). The helpers here are
+//! shared.
 
+mod blocks;
 mod calibrations;
 mod files;
 mod imports;
