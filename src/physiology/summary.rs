@@ -306,11 +306,16 @@ impl Totals {
             hrr_at_end: None,
             hrr_after: None,
         };
-        let mut previous: Option<&Reading> = None;
+        // The zone of every whole-beat HR a strap can send in one byte, once.
+        let zone_by_hr: [usize; 256] = std::array::from_fn(|hr| zones.zone_of(hr as f64).index());
+        // The previous reading, its signal and its time in ns since the epoch (`None` outside
+        // 1677-2262, where i64 nanoseconds end: then the exact `TimeDelta` path is taken).
+        let mut previous: Option<(&Reading, bool, Option<i64>)> = None;
         for reading in readings {
             totals.readings += 1;
             totals.start.get_or_insert(reading.t);
             let signal = has_signal(reading, opts.plausible);
+            let t_ns = reading.t.timestamp_nanos_opt();
             if reading.hr > 0 && !opts.plausible.contains(reading.hr) {
                 totals.implausible += 1;
             }
@@ -323,16 +328,23 @@ impl Totals {
                     nearer(&mut totals.hrr_after, to_after.abs(), reading.hr);
                 }
             }
-            if let Some(prev) = previous {
-                let dt = nanos(reading.t - prev.t);
+            if let Some((prev, prev_signal, prev_ns)) = previous {
+                let dt = match (t_ns, prev_ns) {
+                    (Some(a), Some(b)) => i128::from(a) - i128::from(b),
+                    _ => nanos(reading.t - prev.t),
+                };
                 if dt > max_gap_ns {
                     totals.gap_ns += dt;
-                } else if !has_signal(prev, opts.plausible) {
+                } else if !prev_signal {
                     totals.no_signal_ns += dt;
                 } else {
                     let hr = f64::from(prev.hr);
                     let secs = seconds(dt);
-                    totals.zone_ns[zones.zone_of(hr).index()] += dt;
+                    let zone = match zone_by_hr.get(usize::from(prev.hr)) {
+                        Some(&z) => z,
+                        None => zones.zone_of(hr).index(),
+                    };
+                    totals.zone_ns[zone] += dt;
                     totals.hr_seconds += hr * secs;
                     totals.trimp += match trimp_per_min.get(usize::from(prev.hr)) {
                         Some(per_min) => secs / 60.0 * per_min,
@@ -340,9 +352,9 @@ impl Totals {
                     };
                 }
             }
-            previous = Some(reading);
+            previous = Some((reading, signal, t_ns));
         }
-        totals.end = previous.map(|r| r.t);
+        totals.end = previous.map(|(r, _, _)| r.t);
         totals
     }
 
@@ -537,6 +549,43 @@ mod tests {
             (actual - expected).abs() < 1e-6,
             "expected {expected}, got {actual}"
         );
+    }
+
+    /// Intervals across midnight, across years and around a leap second add up exactly as
+    /// chrono's own subtraction (the hot loop's epoch-nanosecond shortcut must not change a
+    /// sum).
+    #[test]
+    fn intervals_across_midnight_and_leap_seconds_add_up_exactly() {
+        use chrono::NaiveDate;
+        let at = |y, mo, d, h, mi, s, nano| {
+            let t = NaiveDate::from_ymd_opt(y, mo, d)
+                .unwrap()
+                .and_hms_nano_opt(h, mi, s, nano)
+                .unwrap();
+            Reading {
+                t: Utc.from_utc_datetime(&t),
+                ..reading_at(0, 120, Contact::Detected)
+            }
+        };
+        let readings = vec![
+            at(2016, 12, 31, 23, 59, 55, 250_000_000),
+            at(2016, 12, 31, 23, 59, 59, 0),
+            at(2016, 12, 31, 23, 59, 59, 1_500_000_000), // a leap second
+            at(2017, 1, 1, 0, 0, 3, 750_000_000),
+            at(2017, 1, 1, 0, 0, 9, 0),
+        ];
+        let s = summary(&readings);
+        let by_chrono: f64 = readings
+            .windows(2)
+            .map(|w| nanos(w[1].t - w[0].t) as f64 / 1e9)
+            .sum();
+        assert_close(s.time_in_zone_s.moderate, by_chrono);
+        // And the parts add up to the session's length (last - first).
+        assert_close(
+            s.duration_s,
+            nanos(readings[4].t - readings[0].t) as f64 / 1e9,
+        );
+        assert_close(s.active_s, s.duration_s);
     }
 
     #[test]
