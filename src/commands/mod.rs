@@ -5,7 +5,7 @@
 //! [`readiness`], [`zones`], [`calibrations`]; changing it: [`log`], [`delete`], [`import`];
 //! out: [`export`]; the file itself: [`check`]; the radio: [`scan`]. Commands that only read
 //! open the database with [`open_db_to_read`] (read-only when it cannot be written), the
-//! others with [`open_db`].
+//! others with [`open_db`]; `migration_progress` shows a one-time conversion of an old file.
 
 pub mod calibrate;
 pub mod calibrations;

@@ -11,8 +11,9 @@
 //! migrates it, or opens it read-only; `damage` maps SQLite's errors (a damaged page met by
 //! any query is "damaged", exit 10) and refuses every commit to a file seen damaged; `check`
 //! is `talkzone check`'s whole-file integrity check; the session
-//! listing, readings and strength log are queried in `sessions`, `readings` and `strength`;
-//! [`Recorder`] writes a live session at least once a second; `imports` stores an imported
+//! listing, readings and strength log are queried in `sessions`, `readings` and `strength`,
+//! morning checks in `morning`, talk-test calibrations in `calibrations`; the
+//! [`Recorder`] (`recorder`) writes a live session at least once a second; `imports` stores an imported
 //! workout in one transaction and remembers which file it came from; `decode` turns stored values
 //! back into Rust values without trusting them (the file is outside input: it may have been
 //! edited or damaged, and a bad value is an error naming the table and row, never a panic).
